@@ -1,0 +1,201 @@
+// common/config.cc — reading, schema validation and the semantic checks a schema cannot
+// express (unique route ids, readable TLS files).
+#include "common/config.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/embedded_schemas.h"
+#include "common/json_schema.h"
+
+namespace mailrelay {
+namespace {
+
+const JsonSchema& ConfigSchema() {
+  static const std::shared_ptr<const JsonSchema> schema = [] {
+    auto compiled = JsonSchema::Compile(nlohmann::json::parse(ConfigSchemaText()));
+    // The embedded schema is part of the build; failing here is a build defect.
+    if (!compiled.ok()) std::abort();
+    return *compiled;
+  }();
+  return *schema;
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string ListenAddress::ToString() const {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) {
+    return Status::InvalidArgument("listen address \"" + std::string(text) +
+                                   "\" must be HOST:PORT");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned long port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return Status::InvalidArgument("bad port in \"" + std::string(text) + "\"");
+    port = port * 10 + static_cast<unsigned long>(c - '0');
+    if (port > 65535) break;
+  }
+  if (port == 0 || port > 65535) {
+    return Status::InvalidArgument("port in \"" + std::string(text) + "\" must be 1..65535");
+  }
+  return ListenAddress{host, static_cast<uint16_t>(port)};
+}
+
+StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& source,
+                                const std::string& base_dir) {
+  MR_RETURN_IF_ERROR(ConfigSchema().Validate(doc, source));
+  Config c;
+  c.source = source;
+  c.data_dir = Resolve(base_dir, doc.value("data_dir", std::string("./var")));
+  c.policy_dir = Resolve(base_dir, doc.value("policy_dir", std::string("policy")));
+  c.default_region = doc.value("default_region", std::string("us"));
+  c.log_level = doc.value("log_level", std::string("info"));
+
+  auto at = [&](const std::string& pointer, const Status& s) {
+    return Status::InvalidArgument(source + ": at " + pointer + ": " + s.message());
+  };
+
+  if (doc.contains("smtp")) {
+    const auto& s = doc["smtp"];
+    if (s.contains("listen")) {
+      auto addr = ParseListenAddress(s["listen"].get<std::string>());
+      if (!addr.ok()) return at("/smtp/listen", addr.status());
+      c.smtp.listen = *addr;
+    }
+    c.smtp.hostname = s.value("hostname", c.smtp.hostname);
+    c.smtp.threads = s.value("threads", c.smtp.threads);
+    if (s.contains("tls")) {
+      TlsFiles tls{Resolve(base_dir, s["tls"]["cert_file"].get<std::string>()),
+                   Resolve(base_dir, s["tls"]["key_file"].get<std::string>())};
+      if (::access(tls.cert_file.c_str(), R_OK) != 0) {
+        return Status::InvalidArgument(source + ": at /smtp/tls/cert_file: cannot read \"" +
+                                       tls.cert_file + "\"");
+      }
+      if (::access(tls.key_file.c_str(), R_OK) != 0) {
+        return Status::InvalidArgument(source + ": at /smtp/tls/key_file: cannot read \"" +
+                                       tls.key_file + "\"");
+      }
+      c.smtp.tls = tls;
+    }
+    if (s.contains("limits")) {
+      const auto& l = s["limits"];
+      auto& o = c.smtp.limits;
+      o.max_command_line = l.value("max_command_line", o.max_command_line);
+      o.max_text_line = l.value("max_text_line", o.max_text_line);
+      o.max_message_bytes = l.value("max_message_bytes", o.max_message_bytes);
+      o.max_recipients = l.value("max_recipients", o.max_recipients);
+      o.max_errors = l.value("max_errors", o.max_errors);
+      o.command_timeout_s = l.value("command_timeout_s", o.command_timeout_s);
+      o.data_timeout_s = l.value("data_timeout_s", o.data_timeout_s);
+      o.max_connections = l.value("max_connections", o.max_connections);
+      o.max_connections_per_ip = l.value("max_connections_per_ip", o.max_connections_per_ip);
+    }
+  }
+  if (doc.contains("api")) {
+    const auto& a = doc["api"];
+    if (a.contains("listen")) {
+      auto addr = ParseListenAddress(a["listen"].get<std::string>());
+      if (!addr.ok()) return at("/api/listen", addr.status());
+      c.api.listen = *addr;
+    }
+    c.api.threads = a.value("threads", c.api.threads);
+    c.api.dev_sink = a.value("dev_sink", false);
+  }
+  std::set<std::string> ids;
+  const auto routes = doc.value("routes", nlohmann::json::array());
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const auto& r = routes[i];
+    RouteConfig route;
+    route.id = r["id"].get<std::string>();
+    if (!ids.insert(route.id).second) {
+      return Status::InvalidArgument(source + ": at /routes/" + std::to_string(i) +
+                                     "/id: route id \"" + route.id +
+                                     "\" is used twice; ids must be unique");
+    }
+    route.account = r.value("account", route.id);
+    route.match = r["match"].get<std::vector<std::string>>();
+    route.target = r["target"].get<std::string>();
+    std::string format = r.value("format", std::string("json"));
+    route.format = format == "multipart" ? PayloadFormat::kMultipart
+                   : format == "raw"     ? PayloadFormat::kRaw
+                                         : PayloadFormat::kJson;
+    route.region = r.value("region", c.default_region);
+    route.secret = r.value("secret", std::string());
+    route.timeout_ms = r.value("timeout_ms", route.timeout_ms);
+    c.routes.push_back(std::move(route));
+  }
+  return c;
+}
+
+StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::NotFound("config file \"" + path + "\" cannot be opened: " +
+                            std::strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is the 1-based offset of the error; tell line and column, which editors show.
+    const std::string s = text.str();
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < s.size(); ++i) {
+      if (s[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return Status::InvalidArgument(path + ": line " + std::to_string(line) + ", column " +
+                                   std::to_string(col) + ": not valid JSON");
+  }
+  return ConfigFromJson(doc, path, DirName(path));
+}
+
+Config QuickstartConfig() {
+  Config c;
+  c.source = "<quickstart>";
+  c.quickstart = true;
+  c.data_dir = "./var";
+  c.smtp.hostname = "localhost";
+  c.api.dev_sink = true;
+  RouteConfig sink;
+  sink.id = "dev-sink";
+  sink.account = "dev";
+  sink.match = {"*@example.test"};
+  sink.target = "http://" + c.api.listen.ToString() + "/dev/sink";
+  sink.region = c.default_region;
+  c.routes.push_back(sink);
+  return c;
+}
+
+}  // namespace mailrelay

@@ -1,0 +1,92 @@
+// common/config.h — the one configuration file every mailrelay command takes (--config),
+// validated against schemas/config.schema.json; and the quickstart defaults.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace mailrelay {
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;  // "host:port", IPv6 hosts in brackets
+};
+
+struct SmtpLimitsConfig {
+  size_t max_command_line = 512;
+  size_t max_text_line = 1000;
+  size_t max_message_bytes = 25u << 20;
+  size_t max_recipients = 100;
+  size_t max_errors = 10;
+  double command_timeout_s = 300;  // RFC 5321 4.5.3.2.7
+  double data_timeout_s = 600;
+  size_t max_connections = 512;
+  size_t max_connections_per_ip = 64;
+};
+
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct SmtpConfig {
+  ListenAddress listen{"127.0.0.1", 2525};
+  std::string hostname = "localhost";
+  std::optional<TlsFiles> tls;
+  size_t threads = 0;  // 0: max_connections
+  SmtpLimitsConfig limits;
+};
+
+struct ApiConfig {
+  ListenAddress listen{"127.0.0.1", 8025};
+  size_t threads = 8;
+  bool dev_sink = false;
+};
+
+enum class PayloadFormat { kJson, kMultipart, kRaw };
+
+struct RouteConfig {
+  std::string id;
+  std::string account;
+  std::vector<std::string> match;
+  std::string target;
+  PayloadFormat format = PayloadFormat::kJson;
+  std::string region;  // resolved: the config's default_region when the route names none
+  std::string secret;  // "" = unsigned
+  int timeout_ms = 30000;
+};
+
+struct Config {
+  std::string source;  // file path, or "<quickstart>"
+  bool quickstart = false;
+  std::string data_dir = "./var";
+  std::string policy_dir;
+  std::string default_region = "us";
+  std::string log_level = "info";
+  SmtpConfig smtp;
+  ApiConfig api;
+  std::vector<RouteConfig> routes;
+};
+
+// Returns the config in `path`, or InvalidArgument naming the file, the JSON Pointer of the
+// bad value and what is wrong. Relative paths inside are resolved against the file's directory.
+StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// Returns the config in `doc`; `source` names it in error messages; `base_dir` resolves paths.
+StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& source,
+                                const std::string& base_dir);
+
+// The quickstart defaults: data in ./var, SMTP 127.0.0.1:2525, API 127.0.0.1:8025, and
+// *@example.test routed to the built-in development sink.
+Config QuickstartConfig();
+
+StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
+
+}  // namespace mailrelay

@@ -1,0 +1,30 @@
+// server/delivery_pipeline.h — one received message to one SMTP reply: build the route's
+// payload, POST it, map the endpoint's answer. Thread-safe (one call per session at a time).
+#pragma once
+
+#include "common/config.h"
+#include "mime/message.h"
+#include "relay/http_client.h"
+#include "relay/route_table.h"
+#include "server/metrics.h"
+#include "smtp/session.h"
+
+namespace mailrelay::server {
+
+class DeliveryPipeline {
+ public:
+  // All references must outlive the pipeline.
+  DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http, Metrics& metrics,
+                   mime::Limits mime_limits);
+
+  // Returns the reply for the sender once the endpoint answered (or failed to).
+  smtp::Reply Deliver(const smtp::Deliver& message);
+
+ private:
+  const relay::RouteTable& routes_;
+  relay::HttpClient& http_;
+  Metrics& metrics_;
+  mime::Limits mime_limits_;
+};
+
+}  // namespace mailrelay::server

@@ -1,0 +1,93 @@
+// server/service.cc — start-up order (API first, so the quickstart sink is up before mail
+// arrives), the banner, signal wait and the orderly stop.
+#include "server/service.h"
+
+#include <Poco/Net/SSLManager.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "common/log.h"
+#include "relay/http_client.h"
+#include "relay/route_table.h"
+#include "server/api_server.h"
+#include "server/delivery_pipeline.h"
+#include "server/metrics.h"
+#include "server/smtp_listener.h"
+
+namespace mailrelay::server {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnavailable = 69;
+constexpr int kExitConfig = 78;
+constexpr double kShutdownGraceS = 40;
+
+void PrintBanner(const Config& config, uint16_t smtp_port, uint16_t api_port) {
+  std::cerr << "mailrelay serving\n"
+            << "  SMTP  " << config.smtp.listen.host << ":" << smtp_port
+            << (config.smtp.tls ? "  (STARTTLS offered)" : "  (no STARTTLS: no smtp.tls in config)")
+            << "\n  API   http://" << config.api.listen.host << ":" << api_port << "  (/healthz, /metrics)\n"
+            << "  routes:\n";
+  for (const auto& r : config.routes) {
+    std::cerr << "    " << r.id << ": ";
+    for (size_t i = 0; i < r.match.size(); ++i) std::cerr << (i ? ", " : "") << r.match[i];
+    std::cerr << " -> " << (config.quickstart ? "built-in development sink (prints each delivery to stdout)" : "endpoint of route " + r.id) << "\n";
+  }
+  if (config.quickstart) {
+    std::cerr << "  quickstart defaults (no --config). Try:\n"
+              << "    swaks --server 127.0.0.1:" << smtp_port << " --to you@example.test\n";
+  }
+  std::cerr << "  Ctrl-C stops (sessions in flight finish or get 421).\n" << std::flush;
+}
+
+}  // namespace
+
+int RunService(const Config& config) {
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Poco::Net::initializeSSL();
+  Metrics metrics;
+  relay::RouteTable routes(config.routes);
+  relay::HttpClient http;
+  DeliveryPipeline pipeline(routes, http, metrics, mime::Limits{});
+
+  ApiServer api(config.api, metrics);
+  if (Status s = api.Start(); !s.ok()) {
+    std::cerr << "mailrelay: " << s.message() << "\n";
+    return kExitUnavailable;
+  }
+  SmtpListener smtp(config.smtp, routes, pipeline, metrics);
+  if (Status s = smtp.Start(); !s.ok()) {
+    std::cerr << "mailrelay: " << s.message() << "\n";
+    return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
+  }
+  PrintBanner(config, smtp.port(), api.port());
+  log::Info("service.started")
+      .Num("smtp_port", smtp.port())
+      .Num("api_port", api.port())
+      .Num("routes", static_cast<int64_t>(config.routes.size()))
+      .Emit();
+
+  int signo = 0;
+  sigwait(&stop_signals, &signo);
+  log::Info("service.stopping").Num("signal", signo).Emit();
+  size_t left = smtp.Stop(kShutdownGraceS);
+  if (left > 0) {
+    log::Warn("service.sessions_abandoned").Num("sessions", static_cast<int64_t>(left)).Emit();
+    std::fflush(nullptr);
+    std::_Exit(kExitOk);
+  }
+  api.Stop();
+  log::Info("service.stopped").Emit();
+  return kExitOk;
+}
+
+}  // namespace mailrelay::server
