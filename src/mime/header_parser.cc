@@ -13,16 +13,19 @@ std::string_view TrimBlanks(std::string_view s) {
   return s;
 }
 
-// Returns the field name when `line` is "name:value" with a valid RFC 5322 field name
-// (printable ASCII, no colon) optionally followed by blanks; "" otherwise.
+// Returns the field name when `line` is "name:value" with a field name (no blanks, controls
+// or colon) optionally followed by blanks; "" otherwise.
 std::string_view FieldName(std::string_view line) {
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return {};
   std::string_view name = line.substr(0, colon);
   while (!name.empty() && IsBlank(name.back())) name.remove_suffix(1);
   if (name.empty()) return {};
+  // RFC 5322 allows printable ASCII only; 8-bit bytes are tolerated (mailers emit them,
+  // and treating such a line as the first body line would swallow the real headers).
   for (char c : name) {
-    if (c <= 32 || c >= 127) return {};
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 32 || u == 127) return {};
   }
   return name;
 }
