@@ -1,0 +1,253 @@
+"""Integration-test harness: a real local HTTP endpoint and a real `mailrelay serve` process.
+
+Tests talk to mailrelay only over sockets (smtplib, swaks, curl, openssl, raw sockets).
+"""
+import contextlib
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+MAILRELAY_BIN = os.environ.get("MAILRELAY_BIN", "")
+
+
+def free_port():
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Endpoint:
+    """A customer's HTTP endpoint whose answer depends on the path.
+
+    /ok → 200, /reject → 422 text/plain (two lines), /error → 500, /slow → sleeps 3 s,
+    /busy → 429, /redirect → 307 to /ok, /loop → 307 to itself, /html422 → 422 text/html.
+    """
+
+    def __init__(self):
+        self.requests = []
+        self.lock = threading.Lock()
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with endpoint.lock:
+                    endpoint.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body})
+                path = self.path.split("?")[0]
+                if path == "/ok":
+                    self.answer(200, "text/plain", b"thanks")
+                elif path == "/reject":
+                    self.answer(422, "text/plain; charset=utf-8",
+                                b"Mailbox full for this customer\r\nsecond line")
+                elif path == "/html422":
+                    self.answer(422, "text/html", b"<p>nope</p>")
+                elif path == "/error":
+                    self.answer(500, "text/plain", b"boom")
+                elif path == "/busy":
+                    self.answer(429, "text/plain", b"slow down")
+                elif path == "/slow":
+                    time.sleep(3)
+                    self.answer(200, "text/plain", b"late")
+                elif path == "/redirect":
+                    self.send_response(307)
+                    self.send_header("Location", "/ok")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif path == "/loop":
+                    self.send_response(307)
+                    self.send_header("Location", "/loop")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                else:
+                    self.answer(404, "text/plain", b"no such path")
+
+            def answer(self, status, ctype, body):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def posts(self, path=None):
+        with self.lock:
+            return [r for r in self.requests if path is None or r["path"] == path]
+
+    def clear(self):
+        with self.lock:
+            self.requests.clear()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_cert(directory):
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=mx.test.invalid", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class Relay:
+    """A running `mailrelay serve --config …` with routes to an Endpoint."""
+
+    def __init__(self, endpoint, limits=None, tls=False, extra_routes=None):
+        if not MAILRELAY_BIN or not os.access(MAILRELAY_BIN, os.X_OK):
+            raise unittest.SkipTest("MAILRELAY_BIN not set")
+        self.dir = tempfile.mkdtemp(prefix="mailrelay-it-")
+        self.smtp_port = free_port()
+        self.api_port = free_port()
+        routes = [
+            {"id": "ok", "match": ["*@ok.test", "exact@multi.test"], "target": endpoint.url("/ok"),
+             "secret": "0123456789abcdef0123", "timeout_ms": 2000},
+            {"id": "ok2", "match": ["*@ok2.test"], "target": endpoint.url("/ok")},
+            {"id": "reject", "match": ["*@reject.test"], "target": endpoint.url("/reject")},
+            {"id": "html422", "match": ["*@html422.test"], "target": endpoint.url("/html422")},
+            {"id": "error", "match": ["*@error.test"], "target": endpoint.url("/error")},
+            {"id": "busy", "match": ["*@busy.test"], "target": endpoint.url("/busy")},
+            {"id": "slow", "match": ["*@slow.test"], "target": endpoint.url("/slow"),
+             "timeout_ms": 1000},
+            {"id": "redirect", "match": ["*@redirect.test"], "target": endpoint.url("/redirect")},
+            {"id": "loop", "match": ["*@loop.test"], "target": endpoint.url("/loop")},
+            {"id": "down", "match": ["*@down.test"],
+             "target": "http://127.0.0.1:%d/gone" % free_port()},
+            {"id": "raw", "match": ["*@raw.test"], "target": endpoint.url("/ok"), "format": "raw"},
+            {"id": "form", "match": ["*@form.test"], "target": endpoint.url("/ok"),
+             "format": "multipart"},
+        ] + (extra_routes or [])
+        config = {
+            "data_dir": os.path.join(self.dir, "var"),
+            "log_level": "info",
+            "smtp": {"listen": "127.0.0.1:%d" % self.smtp_port, "hostname": "mx.test.invalid",
+                     "limits": limits or {}},
+            "api": {"listen": "127.0.0.1:%d" % self.api_port},
+            "routes": routes,
+        }
+        if tls:
+            cert, key = make_cert(self.dir)
+            config["smtp"]["tls"] = {"cert_file": cert, "key_file": key}
+        self.config_path = os.path.join(self.dir, "config.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        self.stdout = open(os.path.join(self.dir, "stdout.log"), "wb")
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", self.config_path],
+                                     stdout=self.stdout, stderr=self.stderr)
+        if not wait_for_port(self.smtp_port):
+            self.stop()
+            raise RuntimeError("mailrelay did not start: " + self.log_text())
+
+    def log_text(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=None):
+        if self.proc.poll() is None:
+            self.proc.terminate() if sig is None else self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stdout.close()
+        self.stderr.close()
+        return self.proc.returncode
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SmtpClient:
+    """A raw SMTP client over a socket: send exact bytes, read whole replies."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def read_reply(self):
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                data = self.sock.recv(65536)
+                if not data:
+                    return lines
+                self.buf += data
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode("utf-8", "replace"))
+            if len(line) < 4 or line[3:4] != b"-":
+                return lines
+
+    def code(self):
+        lines = self.read_reply()
+        return int(lines[-1][:3]) if lines else None
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def close(self):
+        self.sock.close()
+
+
+class RelayTestCase(unittest.TestCase):
+    """One endpoint + one relay per test class."""
+    relay_limits = None
+    relay_tls = False
+
+    @classmethod
+    def setUpClass(cls):
+        cls.endpoint = Endpoint()
+        cls.relay = Relay(cls.endpoint, limits=cls.relay_limits, tls=cls.relay_tls)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.stop()
+        cls.relay.cleanup()
+        cls.endpoint.close()
+
+    def setUp(self):
+        self.endpoint.clear()
+
+    def wait_posts(self, n, path=None, timeout=5.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.endpoint.posts(path)) >= n:
+                break
+            time.sleep(0.02)
+        return self.endpoint.posts(path)

@@ -1,0 +1,98 @@
+#include "common/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace mailrelay {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+json Route() { return {{"id", "r1"}, {"match", {"*@x.test"}}, {"target", "http://127.0.0.1:9/"}}; }
+
+TEST(ConfigTest, EmptyObjectGivesDefaults) {
+  auto c = ConfigFromJson(json::object(), "c.json", "/etc/mr");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->smtp.listen.port, 2525);
+  EXPECT_EQ(c->api.listen.port, 8025);
+  EXPECT_EQ(c->data_dir, "/etc/mr/./var");
+  EXPECT_EQ(c->smtp.limits.max_message_bytes, 25u << 20);
+}
+
+TEST(ConfigTest, RouteGetsDefaultRegionAndAccount) {
+  json doc = {{"default_region", "eu"}, {"routes", {Route()}}};
+  auto c = ConfigFromJson(doc, "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->routes.size(), 1u);
+  EXPECT_EQ(c->routes[0].region, "eu");
+  EXPECT_EQ(c->routes[0].account, "r1");
+  EXPECT_EQ(c->routes[0].format, PayloadFormat::kJson);
+}
+
+TEST(ConfigTest, BadTargetIsReportedWithFileAndPointer) {
+  json r = Route();
+  r["target"] = "ftp://x";
+  auto c = ConfigFromJson({{"routes", {r}}}, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("c.json: at /routes/0/target"));
+}
+
+TEST(ConfigTest, WrongTypeIsReported) {
+  auto c = ConfigFromJson({{"smtp", {{"limits", {{"max_recipients", "many"}}}}}}, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("/smtp/limits/max_recipients"));
+}
+
+TEST(ConfigTest, UnknownRegionIsRejected) {
+  json r = Route();
+  r["region"] = "mars";
+  auto c = ConfigFromJson({{"routes", {r}}}, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("/routes/0/region"));
+}
+
+TEST(ConfigTest, DuplicateRouteIdsAreRejected) {
+  auto c = ConfigFromJson({{"routes", {Route(), Route()}}}, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("/routes/1/id"));
+}
+
+TEST(ConfigTest, UnreadableTlsFileIsNamed) {
+  json doc = {{"smtp", {{"tls", {{"cert_file", "/nonexistent/c.pem"}, {"key_file", "/nonexistent/k.pem"}}}}}};
+  auto c = ConfigFromJson(doc, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("/smtp/tls/cert_file"));
+  EXPECT_THAT(c.status().message(), HasSubstr("/nonexistent/c.pem"));
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  auto c = LoadConfigFile("/nonexistent/mailrelay.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ConfigTest, ListenAddressParsesIpv4AndIpv6) {
+  auto a = ParseListenAddress("0.0.0.0:25");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 25);
+  auto b = ParseListenAddress("[::1]:2525");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->ToString(), "[::1]:2525");
+  EXPECT_FALSE(ParseListenAddress("host:99999").ok());
+  EXPECT_FALSE(ParseListenAddress("nohost").ok());
+}
+
+TEST(ConfigTest, QuickstartRoutesExampleTestToTheDevSink) {
+  Config c = QuickstartConfig();
+  EXPECT_TRUE(c.quickstart);
+  EXPECT_TRUE(c.api.dev_sink);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].match[0], "*@example.test");
+  EXPECT_EQ(c.routes[0].target, "http://127.0.0.1:8025/dev/sink");
+}
+
+}  // namespace
+}  // namespace mailrelay
