@@ -182,8 +182,9 @@ ReplyOr<BdatArgs> ParseBdatArgs(std::string_view args) {
 
 bool SameMailbox(std::string_view a, std::string_view b) {
   size_t at_a = a.rfind('@'), at_b = b.rfind('@');
-  if (at_a != at_b || a.substr(0, at_a) != b.substr(0, at_b)) return false;
+  if (at_a != at_b) return false;
   if (at_a == std::string_view::npos) return ToUpper(a) == ToUpper(b);  // "Postmaster"
+  if (a.substr(0, at_a) != b.substr(0, at_b)) return false;
   return ToUpper(a.substr(at_a)) == ToUpper(b.substr(at_b));
 }
 
