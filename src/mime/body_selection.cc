@@ -139,8 +139,7 @@ class Selector {
     Attachment a;
     std::string uu_name;
     const std::string e = Lower(Trim(encoding));
-    if ((e == "x-uuencode" || e == "uuencode" || e == "x-uue") &&
-        part.body.find("begin ") != std::string_view::npos) {
+    if ((e == "x-uuencode" || e == "uuencode" || e == "x-uue") && HasUuencodeBegin(part.body)) {
       a.content = DecodeUuencode(part.body, &uu_name);
     } else {
       a.content = DecodeTransferEncoding(part.body, encoding);

@@ -162,13 +162,17 @@ std::string DecodeUuencode(std::string_view text, std::string* file_name) {
   return out;
 }
 
+bool HasUuencodeBegin(std::string_view text) {
+  return text.substr(0, 6) == "begin " || text.find("\nbegin ") != std::string_view::npos;
+}
+
 std::string DecodeTransferEncoding(std::string_view body, std::string_view encoding) {
   const std::string e = Lower(Trim(encoding));
   if (e == "base64") return DecodeBase64(body);
   if (e == "quoted-printable") return DecodeQuotedPrintable(body);
   if (e == "x-uuencode" || e == "uuencode" || e == "x-uue") {
     // A part labelled uuencode that holds no "begin" line keeps its bytes (nothing to lose).
-    if (body.find("begin ") == std::string_view::npos) return std::string(body);
+    if (!HasUuencodeBegin(body)) return std::string(body);
     return DecodeUuencode(body);
   }
   return std::string(body);

@@ -21,6 +21,9 @@ std::string DecodeQuotedPrintable(std::string_view text);
 // "begin" are ignored. Sets `*file_name` (if non-null) to the name on the begin line.
 std::string DecodeUuencode(std::string_view text, std::string* file_name = nullptr);
 
+// Returns true when `text` has a uuencode "begin " line.
+bool HasUuencodeBegin(std::string_view text);
+
 // Returns `body` decoded according to the Content-Transfer-Encoding `encoding` (any case;
 // 7bit, 8bit, binary, unknown and empty pass through unchanged).
 std::string DecodeTransferEncoding(std::string_view body, std::string_view encoding);
