@@ -24,9 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The agreement measured when this floor was set was 412/459 (89.8%); the floor leaves a
-// little room so that a deliberate improvement elsewhere does not need a test edit.
-constexpr double kAgreementFloor = 0.89;
+// Measured when this floor was set: 436/459 fields (95.0%). Every remaining difference is
+// deliberate and explained in docs/mime-differences.md; a drop below the floor is a
+// regression, a rise means the floor (and that document) should be updated.
+constexpr double kAgreementFloor = 0.949;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
