@@ -113,7 +113,8 @@ ApiServer::~ApiServer() { Stop(); }
 Status ApiServer::Start() {
   try {
     Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
+    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second instance must fail to bind.
+    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true, false);
     socket.listen(256);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(static_cast<int>(config_.threads));

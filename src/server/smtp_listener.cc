@@ -91,7 +91,8 @@ Status SmtpListener::Start() {
                                                        : config_.limits.max_connections);
   try {
     Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true);
+    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second instance must fail to bind.
+    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true, false);
     socket.listen(1024);
     auto* params = new Poco::Net::TCPServerParams;
     params->setMaxThreads(threads);

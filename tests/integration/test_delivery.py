@@ -156,7 +156,7 @@ class StatusMappingTest(RelayTestCase):
              "--from", "swaks@sender.test", "--header", "Subject: via swaks", "--body",
              "swaks body"], capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertRegex(out.stdout, r"<~  250 2\.0\.0 Ok: delivered as")
+        self.assertRegex(out.stdout, r"<-  250 2\.0\.0 Ok: delivered as")
         payload = json.loads(self.wait_posts(1, "/ok")[0]["body"])
         self.assertEqual(payload["headers"]["subject"], "via swaks")
         self.assertIn("swaks body", payload["plain"])
@@ -172,11 +172,11 @@ class StatusMappingTest(RelayTestCase):
 
     def test_curl_sees_the_bounce(self):
         out = subprocess.run(
-            ["curl", "-sS", "smtp://127.0.0.1:%d" % self.relay.smtp_port, "--mail-from",
+            ["curl", "-v", "smtp://127.0.0.1:%d" % self.relay.smtp_port, "--mail-from",
              "curl@sender.test", "--mail-rcpt", "cu@reject.test", "--upload-file", "-"],
             input=MESSAGE.encode(), capture_output=True, timeout=30)
         self.assertNotEqual(out.returncode, 0)
-        self.assertIn(b"554", out.stderr)
+        self.assertIn(b"< 554 5.7.1 Mailbox full for this customer", out.stderr)
 
     def test_raw_format_posts_the_untouched_message(self):
         send(self.relay.smtp_port, ["r@raw.test"])

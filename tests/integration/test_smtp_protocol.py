@@ -126,9 +126,14 @@ class LimitsTest(RelayTestCase):
         with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
             s.ehlo("c.test")
             self.assertEqual(s.esmtp_features["size"], "4096")
-            with self.assertRaises(smtplib.SMTPDataError) as ctx:
-                s.sendmail("a@sender.test", ["x@ok.test"], b"Subject: big\r\n\r\n" + b"x" * 900 * 10)
-            self.assertEqual(ctx.exception.smtp_code, 552)
+            # MAIL FROM without SIZE=, so only the data itself can reveal the size.
+            self.assertEqual(s.mail("a@sender.test")[0], 250)
+            self.assertEqual(s.rcpt("x@ok.test")[0], 250)
+            code, _ = s.data(b"Subject: big\r\n\r\n" + (b"x" * 900 + b"\r\n") * 10)
+            self.assertEqual(code, 552)
+            # A declared SIZE over the limit is refused at MAIL FROM.
+            self.assertEqual(s.mail("a@sender.test", ["SIZE=999999"])[0], 552)
+            s.rset()
             # The session survives the rejection.
             self.assertEqual(s.noop()[0], 250)
         self.assertEqual(self.endpoint.posts(), [])
