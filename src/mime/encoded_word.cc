@@ -49,10 +49,13 @@ bool ReadEncodedWord(std::string_view s, size_t pos, Segment* seg, size_t* end) 
   const char enc = s[q1 + 1];
   if (s[q1 + 2] != '?') return false;
   const size_t text_start = q1 + 3;
-  const size_t close = s.find("?=", text_start);
-  if (close == std::string_view::npos) return false;
+  // Encoded text holds no '?' and no whitespace (RFC 2047 §5), so the word must close at
+  // the next '?'. Stopping there also keeps decoding linear on hostile "=?a?b?…" input.
+  const size_t close = s.find('?', text_start);
+  if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != '=') {
+    return false;
+  }
   std::string_view text = s.substr(text_start, close - text_start);
-  // Encoded words contain no whitespace; a word broken by whitespace is not one.
   if (text.find_first_of(" \t\r\n") != std::string_view::npos) return false;
   // RFC 2231 §5 allows "charset*language".
   const size_t star = charset.find('*');

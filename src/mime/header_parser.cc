@@ -103,8 +103,11 @@ StatusOr<HeaderBlock> ParseHeaderBlock(std::string_view text, size_t max_bytes) 
     // first body line of a message missing its blank separator line.
     if (!block.fields.empty()) {
       std::string& prev = block.fields.back().value;
-      const std::string_view trimmed = TrimBlanks(prev);
-      const bool unfinished = !trimmed.empty() && (trimmed.back() == ';' || trimmed.back() == ',');
+      // Look at the last non-blank character only (trimming from the front could make
+      // long runs of blank continuation lines quadratic).
+      size_t last = prev.size();
+      while (last > 0 && (IsBlank(prev[last - 1]) || prev[last - 1] == '\r')) --last;
+      const bool unfinished = last > 0 && (prev[last - 1] == ';' || prev[last - 1] == ',');
       if (unfinished || LooksLikeParameter(line)) {
         prev += ' ';
         prev += line;
