@@ -16,10 +16,21 @@ void DataReader::Fail(Error e) {
 }
 
 void DataReader::Emit(std::string_view s) {
+  // Whichever limit the run crosses first is the error, exactly as if the bytes had come
+  // one at a time, so the reply never depends on how the input was split.
+  size_t line_room = max_line_ > line_len_ ? max_line_ - line_len_ : 0;
+  size_t size_room = max_bytes_ > size_ ? max_bytes_ - size_ : 0;
   size_ += s.size();
   line_len_ += s.size();
-  if (line_len_ > max_line_) Fail(Error::kLineTooLong);
-  if (size_ > max_bytes_) Fail(Error::kTooBig);
+  if (error_ == Error::kNone) {
+    bool line_over = s.size() > line_room;
+    bool size_over = s.size() > size_room;
+    if (line_over && (!size_over || line_room <= size_room)) {
+      Fail(Error::kLineTooLong);
+    } else if (size_over) {
+      Fail(Error::kTooBig);
+    }
+  }
   if (error_ == Error::kNone) message_.append(s);
 }
 
@@ -71,9 +82,18 @@ size_t DataReader::Consume(std::string_view bytes) {
           InLine(c);
         }
         break;
-      case Pos::kInLine:
-        InLine(c);
+      case Pos::kInLine: {
+        // Fast path: take the whole run of ordinary octets up to the next CR or LF.
+        size_t end = i - 1;
+        while (end < bytes.size() && bytes[end] != '\r' && bytes[end] != '\n') ++end;
+        if (end > i - 1) {
+          Emit(bytes.substr(i - 1, end - (i - 1)));
+          i = end;
+        } else {
+          InLine(c);
+        }
         break;
+      }
       case Pos::kCr:
         if (c == '\n') {
           Emit("\r\n");

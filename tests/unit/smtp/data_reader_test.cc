@@ -155,5 +155,24 @@ TEST(DataReaderTest, FirstErrorFoundWins) {
   EXPECT_EQ(r.rejection->code, 552);
 }
 
+TEST(DataReaderTest, ErrorChoiceDoesNotDependOnHowInputIsSplit) {
+  Limits l;
+  l.max_text_line = 8;
+  l.max_message_bytes = 12;
+  // Line limit crossed at octet 9 of line 2 = octet 15 overall; size at octet 13.
+  for (std::string in :
+       {std::string("abcd\r\n0123456789\r\n.\r\n"), std::string("abcdefghijklmnop\r\n.\r\n"),
+        std::string("ab\r\ncd\r\nef\r\ngh\r\n0123456789\r\n.\r\n")}) {
+    Result whole = Read(in, l);
+    DataReader r(l);
+    for (char c : in) r.Consume(std::string_view(&c, 1));
+    ASSERT_TRUE(whole.rejection);
+    ASSERT_TRUE(r.rejection());
+    EXPECT_EQ(r.rejection()->code, whole.rejection->code) << in;
+  }
+  EXPECT_EQ(Read("abcd\r\n0123456789\r\n.\r\n", l).rejection->code, 552);
+  EXPECT_EQ(Read("abcdefghijklmnop\r\n.\r\n", l).rejection->code, 500);
+}
+
 }  // namespace
 }  // namespace mailrelay::smtp
