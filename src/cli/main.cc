@@ -115,10 +115,10 @@ int Parse(const Args& args) {
   relay::PayloadEnvelope envelope;
   if (auto parsed = mime::Parse(message); parsed.ok()) {
     if (const auto* to = parsed->Find("to")) {
-      for (const auto& a : mime::ParseAddressList(to->value)) envelope.recipients.push_back(a.address);
+      for (const auto& a : mime::ParseAddressList(to->raw_value)) envelope.recipients.push_back(a.address);
     }
     if (const auto* from = parsed->Find("from")) {
-      auto list = mime::ParseAddressList(from->value);
+      auto list = mime::ParseAddressList(from->raw_value);
       if (!list.empty()) envelope.from = list.front().address;
     }
     if (!envelope.recipients.empty()) envelope.to = envelope.recipients.front();
