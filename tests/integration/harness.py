@@ -78,6 +78,12 @@ class Endpoint:
                     self.send_header("Location", "/ok")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                elif path == "/auth-redirect":
+                    # Same host and port, another origin name: credentials must not follow.
+                    self.send_response(307)
+                    self.send_header("Location", "http://localhost:%d/ok" % endpoint.port)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif path == "/loop":
                     self.send_response(307)
                     self.send_header("Location", "/loop")
@@ -147,6 +153,8 @@ class Relay:
             {"id": "loop", "match": ["*@loop.test"], "target": endpoint.url("/loop")},
             {"id": "down", "match": ["*@down.test"],
              "target": "http://127.0.0.1:%d/gone" % free_port()},
+            {"id": "authredir", "match": ["*@authredir.test"],
+             "target": "http://user:p%%40ss@127.0.0.1:%d/auth-redirect" % endpoint.port},
             {"id": "raw", "match": ["*@raw.test"], "target": endpoint.url("/ok"), "format": "raw"},
             {"id": "form", "match": ["*@form.test"], "target": endpoint.url("/ok"),
              "format": "multipart"},

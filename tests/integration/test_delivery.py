@@ -1,5 +1,5 @@
 """Endpoint answer → SMTP reply, payloads and headers, driven by smtplib, swaks and curl."""
-import email.utils
+import base64
 import hashlib
 import hmac
 import json
@@ -119,6 +119,15 @@ class StatusMappingTest(RelayTestCase):
         self.assertEqual(len(first), 1)
         self.assertEqual(len(second), 1)
         self.assertEqual(first[0]["body"], second[0]["body"])
+
+    def test_basic_auth_is_sent_and_dropped_on_redirect_to_another_host(self):
+        send(self.relay.smtp_port, ["x@authredir.test"])
+        first = self.wait_posts(1, "/auth-redirect")[0]
+        second = self.wait_posts(1, "/ok")[0]
+        self.assertEqual(first["headers"]["Authorization"],
+                         "Basic " + base64.b64encode(b"user:p@ss").decode())
+        self.assertNotIn("Authorization", second["headers"])
+        self.assertTrue(second["headers"]["Host"].startswith("localhost"))
 
     def test_redirect_loop_defers_after_three_redirects(self):
         with self.assertRaises(smtplib.SMTPDataError) as ctx:
