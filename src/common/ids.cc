@@ -4,8 +4,25 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <cstring>
 
 namespace mailrelay {
+namespace {
+
+// One getrandom(2) per 4 KiB of ids instead of one per id: ids are made per message.
+void RandomBytes(unsigned char* out, size_t n) {
+  thread_local unsigned char pool[4096];
+  thread_local size_t used = sizeof pool;
+  if (sizeof pool - used < n) {
+    randombytes_buf(pool, sizeof pool);
+    used = 0;
+  }
+  std::memcpy(out, pool + used, n);
+  sodium_memzero(pool + used, n);  // an id's randomness is never handed out twice
+  used += n;
+}
+
+}  // namespace
 
 std::string NewSortableId(uint64_t unix_ms) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -14,7 +31,7 @@ std::string NewSortableId(uint64_t unix_ms) {
     bytes[i] = static_cast<unsigned char>(unix_ms & 0xff);
     unix_ms >>= 8;
   }
-  randombytes_buf(bytes + 6, 10);
+  RandomBytes(bytes + 6, 10);
   // 128 bits → 26 base32 digits, most significant first (the top digit holds 3 bits).
   std::string out(26, '0');
   unsigned __int128 v = 0;

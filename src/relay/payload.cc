@@ -57,10 +57,10 @@ StatusOr<Payload> BuildPayload(PayloadFormat format, std::string_view raw_messag
     return p;
   }
   MR_ASSIGN_OR_RETURN(mime::Message message, mime::Parse(raw_message, limits));
-  nlohmann::json json = BuildJsonPayload(message, envelope);
   if (format == PayloadFormat::kJson) {
-    return Payload{"application/json", json.dump()};
+    return Payload{"application/json", RenderJsonPayload(message, envelope)};
   }
+  nlohmann::json json = BuildJsonPayload(message, envelope);
   FormData form{std::string(boundary)};
   for (const auto& [key, value] : json.items()) {
     if (key == "attachments") continue;

@@ -36,8 +36,9 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
 
   smtp::Reply reply;
   int http_status = 0;
-  auto payload = relay::BuildPayload(route->format, message.message, penv, mime_limits_,
-                                     relay::NewBoundary());
+  auto payload = relay::BuildPayload(
+      route->format, message.message, penv, mime_limits_,
+      route->format == PayloadFormat::kJson ? std::string() : relay::NewBoundary());
   if (!payload.ok()) {
     // Only a MIME limit fails the parse; the same message would fail again, so bounce.
     reply = {554, "5.6.0", "Message structure exceeds this server's limits"};

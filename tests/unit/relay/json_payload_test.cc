@@ -216,3 +216,45 @@ TEST(JsonPayloadTest, SchemaRejectsNumericSize) {
 
 }  // namespace
 }  // namespace mailrelay::relay
+
+namespace mailrelay::relay {
+namespace {
+
+// The relay posts RenderJsonPayload's text; it must say exactly what BuildJsonPayload says.
+TEST(RenderJsonPayloadTest, EqualsTheDomPayloadForEveryCorpusMessage) {
+  PayloadEnvelope e;
+  e.to = "b@x.test";
+  e.from = "a\"quote@x.test";
+  e.recipients = {"b@x.test", "c@x.test"};
+  e.tls = true;
+  e.tls_cipher = "TLSv1.3";
+  size_t compared = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(MAILRELAY_SHARED_DIR) / "corpus")) {
+    if (entry.path().extension() != ".eml") continue;
+    StatusOr<mime::Message> m = mime::Parse(ReadFile(entry.path()));
+    ASSERT_TRUE(m.ok()) << entry.path();
+    const std::string text = RenderJsonPayload(*m, e);
+    json parsed;
+    ASSERT_NO_THROW(parsed = json::parse(text)) << entry.path();
+    EXPECT_EQ(parsed, BuildJsonPayload(*m, e)) << entry.path();
+    EXPECT_EQ(text, BuildJsonPayload(*m, e).dump()) << entry.path();
+    ++compared;
+  }
+  EXPECT_GT(compared, 40u);
+}
+
+TEST(RenderJsonPayloadTest, RepairsInvalidUtf8AndEscapesControls) {
+  mime::Message m;
+  m.headers.push_back({"X-Bad\xFF", "caf\xE9\x01\"\\", "caf\xE9"});
+  m.plain = "a\xC3\ttab\r\n";
+  PayloadEnvelope e;
+  e.from = "\xC0\xAF@x";
+  const std::string text = RenderJsonPayload(m, e);
+  json parsed = json::parse(text);
+  EXPECT_EQ(parsed["plain"], "a\xEF\xBF\xBD\ttab\r\n");
+  EXPECT_EQ(parsed, BuildJsonPayload(m, e));
+}
+
+}  // namespace
+}  // namespace mailrelay::relay
