@@ -1,0 +1,63 @@
+// vault/group_commit.cc — the writer thread and its queue.
+#include "vault/group_commit.h"
+
+namespace mailrelay::vault {
+
+GroupCommitter::GroupCommitter(WriteFn write)
+    : write_(std::move(write)), thread_([this] { Run(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+}
+
+void GroupCommitter::Enqueue(CommitBatch* batch) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      batch->status = Status::Unavailable("vault is closing; the records were not written");
+      batch->done = true;
+      return;
+    }
+    queue_.push_back(batch);
+  }
+  work_.notify_one();
+}
+
+Status GroupCommitter::Wait(CommitBatch* batch) {
+  std::unique_lock lock(mu_);
+  done_.wait(lock, [batch] { return batch->done; });
+  return batch->status;
+}
+
+GroupCommitter::Stats GroupCommitter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void GroupCommitter::Run() {
+  std::vector<CommitBatch*> group;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued was written
+      group.assign(queue_.begin(), queue_.end());
+      queue_.clear();
+    }
+    write_(group);
+    {
+      std::lock_guard lock(mu_);
+      for (CommitBatch* b : group) b->done = true;
+      stats_.groups += 1;
+      stats_.batches += group.size();
+    }
+    done_.notify_all();
+  }
+}
+
+}  // namespace mailrelay::vault

@@ -1,0 +1,69 @@
+// vault/group_commit.h — group commit: one writer thread per region takes every batch that is
+// waiting, writes them all in one transaction (one fsync), then wakes each waiter with its own
+// batch's status. Internal to vault/. Thread-safe.
+//
+//   GroupCommitter committer([&](std::vector<CommitBatch*>& group) { store.WriteGroup(group); });
+//   CommitBatch batch{&records};
+//   committer.Enqueue(&batch);
+//   Status s = committer.Wait(&batch);   // durable once ok
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "vault/record_codec.h"
+
+namespace mailrelay::vault {
+
+// One caller's records for one region. Lives on the caller's stack until Wait returns.
+struct CommitBatch {
+  CommitBatch() = default;
+  explicit CommitBatch(std::vector<StoredRecord>* r,
+                       const std::vector<const MetadataRecord*>* p = nullptr)
+      : records(r), plain(p) {}
+
+  std::vector<StoredRecord>* records = nullptr;                // sealed by the caller
+  const std::vector<const MetadataRecord*>* plain = nullptr;  // to seal again if keys moved
+  Status status;                                               // set by the writer
+  bool done = false;                                           // guarded by the committer
+};
+
+class GroupCommitter {
+ public:
+  // `write` runs on the writer thread with every batch taken at once; it sets each status.
+  using WriteFn = std::function<void(std::vector<CommitBatch*>& group)>;
+  explicit GroupCommitter(WriteFn write);
+  // Writes what is queued, then stops the thread. Later Enqueues fail with kUnavailable.
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  void Enqueue(CommitBatch* batch);
+  // Blocks until `batch` was written or failed; returns its status.
+  Status Wait(CommitBatch* batch);
+
+  struct Stats {
+    uint64_t groups = 0;   // transactions
+    uint64_t batches = 0;  // Commit calls served
+  };
+  Stats stats() const;
+
+ private:
+  void Run();
+  WriteFn write_;
+  mutable std::mutex mu_;
+  std::condition_variable work_;  // the writer waits for batches
+  std::condition_variable done_;  // callers wait for their batch
+  std::deque<CommitBatch*> queue_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace mailrelay::vault

@@ -1,0 +1,263 @@
+// vault/region_store.cc — records in and out of one region file.
+#include "vault/region_store.h"
+
+#include "common/log.h"
+#include "vault/store_file.h"
+
+namespace mailrelay::vault {
+namespace {
+
+constexpr char kColumns[] =
+    "id, message_ref, received_at_ms, expires_at_ms, smtp_code, http_status, processing_ms, "
+    "size, account, route, region, key_version, "
+    "sender_ip, message_id, sender, recipient, subject, server_response, "
+    "sender_index, recipient_index, "
+    "sender_ip_expires_at_ms, message_id_expires_at_ms, sender_expires_at_ms, "
+    "recipient_expires_at_ms, subject_expires_at_ms, server_response_expires_at_ms, "
+    "fields_expire_at_ms";
+constexpr int kColumnCount = 27;
+constexpr int kSealedColumn = 12;
+constexpr int kIndexColumn = 18;
+constexpr int kFieldExpiryColumn = 20;
+constexpr int kFieldsExpireColumn = 26;
+
+std::string InsertSql() {
+  std::string sql = std::string("INSERT INTO records (") + kColumns + ") VALUES (";
+  for (int i = 1; i <= kColumnCount; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  return sql + ")";
+}
+
+void BindOptionalBlob(Stmt& s, int index, const std::optional<std::string>& v) {
+  if (v) {
+    s.BindBlob(index, *v);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+void BindOptionalInt(Stmt& s, int index, const std::optional<int64_t>& v) {
+  if (v) {
+    s.BindInt(index, *v);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+std::optional<std::string> OptionalBlob(const Stmt& s, int column) {
+  if (s.IsNull(column)) return std::nullopt;
+  return s.Blob(column);
+}
+
+std::optional<int64_t> OptionalInt(const Stmt& s, int column) {
+  if (s.IsNull(column)) return std::nullopt;
+  return s.Int(column);
+}
+
+}  // namespace
+
+RegionStore::RegionStore(std::string path, std::unique_ptr<keyring::KeySet> keys,
+                         std::unique_ptr<Db> writer, std::unique_ptr<Db> reader)
+    : path_(std::move(path)),
+      keys_(std::move(keys)),
+      writer_(std::move(writer)),
+      writer_key_store_(*writer_),
+      reader_(std::move(reader)),
+      reader_key_store_(*reader_) {}
+
+RegionStore::~RegionStore() { committer_.reset(); }  // drain the writer before closing
+
+StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path,
+                                                         std::unique_ptr<keyring::KeySet> keys,
+                                                         bool create_if_missing) {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> writer,
+                      OpenStoreFile(path, *keys, FileKind::kRegion, create_if_missing));
+  {
+    SqliteKeyStore store(*writer);
+    Status s = keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex},
+                          create_if_missing);
+    if (!s.ok()) return s.WithContext("vault file " + path);
+  }
+  MR_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));  // 64 MiB for index inserts
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> reader, OpenConnection(path, *keys));
+  MR_RETURN_IF_ERROR(reader->Exec("PRAGMA cache_size = -32768"));
+  std::unique_ptr<RegionStore> store(
+      new RegionStore(path, std::move(keys), std::move(writer), std::move(reader)));
+  MR_ASSIGN_OR_RETURN(store->insert_, store->writer_->Prepare(InsertSql()));
+  RegionStore* self = store.get();
+  store->committer_ = std::make_unique<GroupCommitter>(
+      [self](std::vector<CommitBatch*>& group) { self->WriteGroup(group); });
+  return store;
+}
+
+Status RegionStore::Insert(const StoredRecord& r) {
+  Stmt& s = insert_;
+  s.Reset();
+  s.BindText(1, r.id);
+  s.BindText(2, r.message_ref);
+  s.BindInt(3, r.received_at_ms);
+  s.BindInt(4, r.expires_at_ms);
+  s.BindInt(5, r.smtp_code);
+  s.BindInt(6, r.http_status);
+  s.BindInt(7, r.processing_ms);
+  s.BindInt(8, r.size);
+  s.BindText(9, r.account);
+  s.BindText(10, r.route);
+  s.BindText(11, r.region);
+  s.BindInt(12, r.key_version);
+  for (size_t i = 0; i < kSealedFields.size(); ++i) {
+    BindOptionalBlob(s, kSealedColumn + 1 + static_cast<int>(i), r.sealed[i]);
+    BindOptionalInt(s, kFieldExpiryColumn + 1 + static_cast<int>(i), r.field_expires_at_ms[i]);
+  }
+  BindOptionalBlob(s, kIndexColumn + 1, r.sender_index);
+  BindOptionalBlob(s, kIndexColumn + 2, r.recipient_index);
+  BindOptionalInt(s, kFieldsExpireColumn + 1, r.fields_expire_at_ms);
+  Status st = s.Run();
+  if (!st.ok()) return st.WithContext("record " + r.id);
+  return st;
+}
+
+Status RegionStore::WriteBatch(CommitBatch& batch) {
+  // Another process may have rotated or destroyed the version these were sealed with.
+  bool reseal = false;
+  for (const StoredRecord& r : *batch.records) reseal = reseal || !keys_->HasFieldVersion(r.key_version);
+  if (reseal) {
+    for (size_t i = 0; i < batch.records->size(); ++i) {
+      MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*batch.plain)[i]));
+    }
+  }
+  for (const StoredRecord& r : *batch.records) MR_RETURN_IF_ERROR(Insert(r));
+  return Status::Ok();
+}
+
+void RegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
+  auto fail_all = [&](const Status& s) {
+    for (CommitBatch* b : group) b->status = s;
+    log::Error("vault.group_commit_failed").Ident("region", log::Id(keys_->scope())).Emit();
+  };
+  Status s = writer_->Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return fail_all(s);
+  auto refreshed = keys_->RefreshIfStale(writer_key_store_);
+  if (!refreshed.ok()) {
+    (void)writer_->Exec("ROLLBACK");
+    return fail_all(refreshed.status());
+  }
+  size_t written = 0;
+  for (CommitBatch* b : group) {
+    if (group.size() == 1) {
+      b->status = WriteBatch(*b);
+    } else {
+      // A bad batch (say, a duplicate id) fails alone; the others still commit.
+      b->status = writer_->Exec("SAVEPOINT batch");
+      if (b->status.ok()) {
+        b->status = WriteBatch(*b);
+        if (!b->status.ok()) (void)writer_->Exec("ROLLBACK TO batch");
+        (void)writer_->Exec("RELEASE batch");
+      }
+    }
+    if (!writer_->in_transaction()) {
+      // SQLite rolled the whole transaction back (disk full, I/O error): nothing is written.
+      return fail_all(b->status.ok() ? Status::Internal("vault file " + path_ +
+                                                        ": transaction ended unexpectedly")
+                                     : b->status);
+    }
+    if (b->status.ok()) ++written;
+  }
+  if (written == 0) {
+    (void)writer_->Exec("ROLLBACK");
+    return;
+  }
+  s = writer_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)writer_->Exec("ROLLBACK");
+    fail_all(s.WithContext("commit"));
+  }
+}
+
+StatusOr<std::vector<StoredRecord>> RegionStore::ReadRows(Stmt& stmt) {
+  std::vector<StoredRecord> out;
+  while (true) {
+    MR_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    StoredRecord r;
+    r.id = stmt.Text(0);
+    r.message_ref = stmt.Text(1);
+    r.received_at_ms = stmt.Int(2);
+    r.expires_at_ms = stmt.Int(3);
+    r.smtp_code = static_cast<int>(stmt.Int(4));
+    r.http_status = static_cast<int>(stmt.Int(5));
+    r.processing_ms = stmt.Int(6);
+    r.size = stmt.Int(7);
+    r.account = stmt.Text(8);
+    r.route = stmt.Text(9);
+    r.region = stmt.Text(10);
+    r.key_version = static_cast<uint32_t>(stmt.Int(11));
+    for (size_t i = 0; i < kSealedFields.size(); ++i) {
+      r.sealed[i] = OptionalBlob(stmt, kSealedColumn + static_cast<int>(i));
+      r.field_expires_at_ms[i] = OptionalInt(stmt, kFieldExpiryColumn + static_cast<int>(i));
+    }
+    r.sender_index = OptionalBlob(stmt, kIndexColumn);
+    r.recipient_index = OptionalBlob(stmt, kIndexColumn + 1);
+    r.fields_expire_at_ms = OptionalInt(stmt, kFieldsExpireColumn);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+StatusOr<std::vector<StoredRecord>> RegionStore::List(const MessageQuery& query,
+                                                      const std::optional<CursorPosition>& after,
+                                                      size_t limit) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM records WHERE 1";
+  if (query.route) sql += " AND route = ?1";
+  if (query.status != MessageStatus::kAny) sql += " AND smtp_code BETWEEN ?2 AND ?3";
+  if (query.since_ms) sql += " AND received_at_ms >= ?4";
+  if (after) sql += " AND (received_at_ms < ?5 OR (received_at_ms = ?5 AND id < ?6))";
+  sql += " ORDER BY received_at_ms DESC, id DESC LIMIT ?7";
+
+  std::lock_guard lock(read_mu_);
+  auto refreshed = keys_->RefreshIfStale(reader_key_store_);
+  if (!refreshed.ok()) return refreshed.status();
+  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
+  if (query.route) s.BindText(1, *query.route);
+  switch (query.status) {
+    case MessageStatus::kDelivered: s.BindInt(2, 200), s.BindInt(3, 299); break;
+    case MessageStatus::kDelayed: s.BindInt(2, 400), s.BindInt(3, 499); break;
+    case MessageStatus::kRejected: s.BindInt(2, 500), s.BindInt(3, 599); break;
+    case MessageStatus::kAny: break;
+  }
+  if (query.since_ms) s.BindInt(4, *query.since_ms);
+  if (after) {
+    s.BindInt(5, after->received_at_ms);
+    s.BindText(6, after->id);
+  }
+  s.BindInt(7, static_cast<int64_t>(limit));
+  return ReadRows(s);
+}
+
+Status RegionStore::Verify() {
+  std::lock_guard lock(read_mu_);
+  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare("PRAGMA quick_check"));
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  std::string first = *row ? s.Text(0) : "no result";
+  if (first != "ok") {
+    return Status::DataLoss("vault file " + path_ + " failed its integrity check (" + first +
+                            "); restore it from a backup");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<StoredRecord>> RegionStore::FindByIndex(const std::string& index) {
+  static const std::string sql = std::string("SELECT ") + kColumns +
+                                 " FROM records WHERE sender_index = ?1 UNION ALL SELECT " +
+                                 kColumns +
+                                 " FROM records WHERE recipient_index = ?1 AND "
+                                 "(sender_index IS NULL OR sender_index <> ?1)";
+  std::lock_guard lock(read_mu_);
+  auto refreshed = keys_->RefreshIfStale(reader_key_store_);
+  if (!refreshed.ok()) return refreshed.status();
+  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
+  s.BindBlob(1, index);
+  return ReadRows(s);
+}
+
+}  // namespace mailrelay::vault

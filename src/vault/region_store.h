@@ -1,0 +1,71 @@
+// vault/region_store.h — one region's SQLCipher file (vault-<region>.db): its keys, its records,
+// its group-commit writer. Internal to vault/ (the Vault facade is the public surface).
+// Thread-safe: writes go through the region's single writer thread; reads share one reader
+// connection under a mutex (WAL lets it read while the writer writes).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "keyring/key_set.h"
+#include "vault/cursor.h"
+#include "vault/group_commit.h"
+#include "vault/key_table.h"
+#include "vault/query.h"
+#include "vault/record_codec.h"
+#include "vault/sqlite.h"
+
+namespace mailrelay::vault {
+
+class RegionStore {
+ public:
+  // Opens (or, with `create_if_missing`, creates) `path` and loads or creates the region's
+  // field and blind-index keys.
+  static StatusOr<std::unique_ptr<RegionStore>> Open(const std::string& path,
+                                                     std::unique_ptr<keyring::KeySet> keys,
+                                                     bool create_if_missing);
+  ~RegionStore();
+
+  const keyring::KeySet& keys() const { return *keys_; }
+  const std::string& path() const { return path_; }
+
+  // Queues a batch on the writer thread / waits until it is durable (see GroupCommitter).
+  void Enqueue(CommitBatch* batch) { committer_->Enqueue(batch); }
+  Status Wait(CommitBatch* batch) { return committer_->Wait(batch); }
+  GroupCommitter::Stats commit_stats() const { return committer_->stats(); }
+
+  // Returns up to `limit` stored records matching `query` (its route, status and since; not its
+  // cursor), newest first, strictly older than `after` when given.
+  StatusOr<std::vector<StoredRecord>> List(const MessageQuery& query,
+                                           const std::optional<CursorPosition>& after,
+                                           size_t limit);
+  // Returns ok when every page reads back intact (PRAGMA quick_check); else kDataLoss.
+  Status Verify();
+  // Returns the stored records whose sender or recipient blind index is `index`.
+  StatusOr<std::vector<StoredRecord>> FindByIndex(const std::string& index);
+
+ private:
+  RegionStore(std::string path, std::unique_ptr<keyring::KeySet> keys, std::unique_ptr<Db> writer,
+              std::unique_ptr<Db> reader);
+  // Runs on the writer thread: one transaction, one savepoint per batch.
+  void WriteGroup(std::vector<CommitBatch*>& group);
+  Status WriteBatch(CommitBatch& batch);
+  Status Insert(const StoredRecord& record);
+  StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
+
+  const std::string path_;
+  std::unique_ptr<keyring::KeySet> keys_;
+  std::unique_ptr<Db> writer_;  // used only by the writer thread after Open
+  SqliteKeyStore writer_key_store_;
+  Stmt insert_;
+  std::mutex read_mu_;
+  std::unique_ptr<Db> reader_;  // guarded by read_mu_
+  SqliteKeyStore reader_key_store_;
+  std::unique_ptr<GroupCommitter> committer_;  // last: its thread uses everything above
+};
+
+}  // namespace mailrelay::vault

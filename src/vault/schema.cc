@@ -1,0 +1,136 @@
+// vault/schema.cc — the migrations themselves.
+#include "vault/schema.h"
+
+#include <chrono>
+#include <vector>
+
+namespace mailrelay::vault {
+namespace {
+
+// Shared by both kinds of file: the wrapped keys and the generation that guards them.
+constexpr char kKeysV1[] = R"sql(
+CREATE TABLE meta (
+  name  TEXT PRIMARY KEY,
+  value NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE wrapped_keys (
+  purpose       TEXT    NOT NULL,
+  version       INTEGER NOT NULL,
+  wrapped       BLOB    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (purpose, version)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kRecordsV1[] = R"sql(
+CREATE TABLE records (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT    NOT NULL UNIQUE,
+  message_ref     TEXT    NOT NULL,
+  received_at_ms  INTEGER NOT NULL,
+  expires_at_ms   INTEGER NOT NULL,
+  smtp_code       INTEGER NOT NULL,
+  http_status     INTEGER NOT NULL,
+  processing_ms   INTEGER NOT NULL,
+  size            INTEGER NOT NULL,
+  account         TEXT    NOT NULL,
+  route           TEXT    NOT NULL,
+  region          TEXT    NOT NULL,
+  key_version     INTEGER NOT NULL,
+  sender_ip       BLOB,
+  message_id      BLOB,
+  sender          BLOB,
+  recipient       BLOB,
+  subject         BLOB,
+  server_response BLOB,
+  sender_index    BLOB,
+  recipient_index BLOB,
+  sender_ip_expires_at_ms       INTEGER,
+  message_id_expires_at_ms      INTEGER,
+  sender_expires_at_ms          INTEGER,
+  recipient_expires_at_ms       INTEGER,
+  subject_expires_at_ms         INTEGER,
+  server_response_expires_at_ms INTEGER,
+  fields_expire_at_ms           INTEGER
+);
+CREATE INDEX records_by_time ON records (received_at_ms, id);
+CREATE INDEX records_by_route ON records (route, received_at_ms, id);
+CREATE INDEX records_by_sender ON records (sender_index) WHERE sender_index IS NOT NULL;
+CREATE INDEX records_by_recipient ON records (recipient_index) WHERE recipient_index IS NOT NULL;
+CREATE INDEX records_by_expiry ON records (expires_at_ms);
+CREATE INDEX records_by_field_expiry ON records (fields_expire_at_ms)
+  WHERE fields_expire_at_ms IS NOT NULL;
+)sql";
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+std::vector<Migration> Migrations(FileKind kind) {
+  if (kind == FileKind::kControl) return {{1, kKeysV1}};
+  return {{1, kKeysV1}, {1, kRecordsV1}};
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status MigrateLocked(Db& db, FileKind kind, const std::string& scope) {
+  MR_RETURN_IF_ERROR(db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  MR_ASSIGN_OR_RETURN(int64_t rows, db.QueryInt("SELECT count(*) FROM schema_version"));
+  if (rows == 0) MR_RETURN_IF_ERROR(db.Exec("INSERT INTO schema_version VALUES (0)"));
+  MR_ASSIGN_OR_RETURN(int64_t current, db.QueryInt("SELECT version FROM schema_version"));
+  int latest = LatestSchemaVersion(kind);
+  if (current > latest) {
+    return Status::FailedPrecondition("vault file " + db.path() + " has schema version " +
+                                      std::to_string(current) + " but this mailrelay knows up to " +
+                                      std::to_string(latest) + "; upgrade mailrelay");
+  }
+  for (const Migration& m : Migrations(kind)) {
+    if (m.version <= current) continue;
+    MR_RETURN_IF_ERROR(db.Exec(m.sql));
+  }
+  if (current == 0) {
+    MR_ASSIGN_OR_RETURN(Stmt meta, db.Prepare("INSERT INTO meta (name, value) VALUES (?1, ?2)"));
+    meta.BindText(1, "scope");
+    meta.BindText(2, scope);
+    MR_RETURN_IF_ERROR(meta.Run());
+    meta.Reset();
+    meta.BindText(1, "created_at_ms");
+    meta.BindInt(2, NowMs());
+    MR_RETURN_IF_ERROR(meta.Run());
+    meta.Reset();
+    meta.BindText(1, "key_generation");
+    meta.BindInt(2, 0);
+    MR_RETURN_IF_ERROR(meta.Run());
+  }
+  if (current != latest) {
+    MR_ASSIGN_OR_RETURN(Stmt set, db.Prepare("UPDATE schema_version SET version = ?1"));
+    set.BindInt(1, latest);
+    MR_RETURN_IF_ERROR(set.Run());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int LatestSchemaVersion(FileKind kind) {
+  int latest = 0;
+  for (const Migration& m : Migrations(kind)) latest = std::max(latest, m.version);
+  return latest;
+}
+
+Status Migrate(Db& db, FileKind kind, const std::string& scope) {
+  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Status s = MigrateLocked(db, kind, scope);
+  if (!s.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return s;
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace mailrelay::vault

@@ -1,0 +1,214 @@
+// vault/store_file.cc — open/create sequence of a vault file and the key-check file.
+#include "vault/store_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/log.h"
+
+namespace mailrelay::vault {
+namespace {
+
+constexpr char kKeyCheckHeader[] = "mailrelay-key-check v1";
+constexpr size_t kSaltBytes = 16;  // SQLCipher 3 keeps its random KDF salt in the first 16 bytes
+
+// Returns the hex of the file's salt, or "" if the file is shorter than that.
+std::string FileSaltHex(const std::string& db_path) {
+  std::ifstream in(db_path, std::ios::binary);
+  char salt[kSaltBytes];
+  if (!in.read(salt, sizeof salt)) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : salt) {
+    out += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
+    out += kHex[static_cast<unsigned char>(c) & 15];
+  }
+  return out;
+}
+
+// "<header> <scope> <check value> <salt>": the key half says whether the master key is the one
+// that made the file, the salt half says whether this is still the file it was written for.
+std::string KeyCheckLine(const keyring::KeySet& keys, const std::string& salt_hex) {
+  return std::string(kKeyCheckHeader) + " " + keys.scope() + " " + keys.KeyCheckValue() + " " +
+         salt_hex + "\n";
+}
+
+// Writes the key-check file atomically (temp file, fsync, rename, fsync directory).
+Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
+  std::string path = KeyCheckPath(db_path), tmp = path + ".tmp";
+  std::string line = KeyCheckLine(keys, FileSaltHex(db_path));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status::PermissionDenied("key-check file " + path +
+                                    " cannot be written: " + std::strerror(errno));
+  }
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Internal("key-check file " + path + " cannot be written: " +
+                            std::strerror(errno));
+  }
+  std::string dir = db_path.substr(0, db_path.find_last_of('/') + 1);
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+enum class KeyCheck { kMatches, kWrongKey, kOtherFile, kMissing };
+
+KeyCheck ReadKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
+  std::ifstream in(KeyCheckPath(db_path));
+  if (!in) return KeyCheck::kMissing;
+  std::string header, version, scope, value, salt;
+  in >> header >> version >> scope >> value >> salt;
+  if (header + " " + version != kKeyCheckHeader || scope != keys.scope() ||
+      value != keys.KeyCheckValue()) {
+    return KeyCheck::kWrongKey;
+  }
+  return salt == FileSaltHex(db_path) ? KeyCheck::kMatches : KeyCheck::kOtherFile;
+}
+
+// The error for a file SQLCipher cannot read: the key check decides whose fault it is.
+Status Unreadable(const std::string& path, const keyring::KeySet& keys, const Status& cause) {
+  switch (ReadKeyCheck(path, keys)) {
+    case KeyCheck::kWrongKey:
+      return Status::Unauthenticated("vault file " + path +
+                                     ": wrong master key or not a mailrelay vault (key check "
+                                     "failed); use the master key this vault was created with");
+    case KeyCheck::kOtherFile:
+      return Status::Unauthenticated(
+          "vault file " + path +
+          ": wrong master key or not a mailrelay vault (key check failed: the master key is "
+          "right, but this is not the file " + KeyCheckPath(path) +
+          " was written for; was it replaced by another vault's file, or its first 16 bytes "
+          "damaged?)");
+    case KeyCheck::kMatches:
+      return Status::DataLoss("vault file " + path +
+                              " is corrupt: the master key is right (key check passed) but the "
+                              "file cannot be read (" + cause.message() +
+                              "); restore it from a backup");
+    case KeyCheck::kMissing:
+      break;
+  }
+  return Status::DataLoss("vault file " + path + " cannot be read and its key-check file " +
+                          KeyCheckPath(path) +
+                          " is missing: either the master key is wrong or the file is corrupt");
+}
+
+Status ApplyKeyAndPragmas(Db& db, const keyring::KeySet& keys) {
+  MR_RETURN_IF_ERROR(keys.WithPageKeyHex([&](std::string_view raw_key) -> Status {
+    int rc = sqlite3_key_v2(db.handle(), "main", raw_key.data(), static_cast<int>(raw_key.size()));
+    if (rc != SQLITE_OK) return db.Error(rc, "setting the page key");
+    return Status::Ok();
+  }));
+  // SQLCipher 3.4.1 defaults to 1024-byte pages: this must follow the key on every open.
+  return db.Exec("PRAGMA cipher_page_size = 4096");
+}
+
+// Pragmas that are per connection; must run after the file proved readable.
+Status ApplyConnectionPragmas(Db& db) {
+  sqlite3_busy_timeout(db.handle(), 10000);
+  MR_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
+  if (mode != "wal") {
+    return Status::Internal("vault file " + db.path() + " refused WAL mode (got " + mode + ")");
+  }
+  MR_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
+  MR_RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete = ON"));  // never FAST: 3.4.1 reads it as OFF
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string KeyCheckPath(const std::string& db_path) { return db_path + ".keycheck"; }
+
+StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path,
+                                             const keyring::KeySet& keys) {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
+  MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
+  auto probe = db->QueryInt("SELECT count(*) FROM sqlite_master");
+  if (!probe.ok()) return probe.status();
+  MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
+  return db;
+}
+
+StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyring::KeySet& keys,
+                                            FileKind kind, bool create_if_missing) {
+  struct stat st {};
+  bool fresh = false;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      return Status::PermissionDenied("vault file " + path + " cannot be examined: " +
+                                      std::strerror(errno));
+    }
+    if (!create_if_missing) {
+      return Status::NotFound("vault file " + path +
+                              " missing: run `mailrelay keys init` to create the vault, or point "
+                              "data_dir at the existing one");
+    }
+    fresh = true;
+  } else if (!S_ISREG(st.st_mode)) {
+    return Status::FailedPrecondition("vault file " + path + " is not a regular file");
+  } else if (st.st_size == 0) {
+    // SQLite would treat it as a new, empty database. A vault file is never empty.
+    if (!create_if_missing) {
+      return Status::DataLoss("vault file " + path +
+                              " is empty (truncated?); restore it from a backup");
+    }
+    fresh = true;
+  }
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/fresh));
+  MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
+  auto tables = db->QueryInt("SELECT count(*) FROM sqlite_master");
+  if (!tables.ok()) {
+    if (tables.status().code() == StatusCode::kDataLoss) {
+      return Unreadable(path, keys, tables.status());
+    }
+    return tables.status();
+  }
+  if (*tables == 0) {
+    if (!fresh) {
+      return Status::DataLoss("vault file " + path +
+                              " holds no mailrelay schema (an interrupted creation?); delete it "
+                              "and run `mailrelay keys init` if it never held data, else restore "
+                              "it from a backup");
+    }
+    // Must precede the first CREATE TABLE to take effect.
+    MR_RETURN_IF_ERROR(db->Exec("PRAGMA auto_vacuum = INCREMENTAL"));
+  }
+  MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
+  if (*tables != 0) {
+    MR_ASSIGN_OR_RETURN(int64_t has_version,
+                        db->QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                     "AND name = 'schema_version'"));
+    if (has_version == 0) {
+      return Status::FailedPrecondition("vault file " + path +
+                                        " is an SQLCipher database but not a mailrelay vault");
+    }
+  }
+  MR_RETURN_IF_ERROR(Migrate(*db, kind, keys.scope()));
+  if (ReadKeyCheck(path, keys) != KeyCheck::kMatches) {
+    // The key opened the file, so it is right: the check file is new, stale or lost.
+    if (!fresh) log::Warn("vault.keycheck_rewritten").Emit();
+    MR_RETURN_IF_ERROR(WriteKeyCheck(path, keys));
+  }
+  MR_ASSIGN_OR_RETURN(std::string scope,
+                      db->QueryText("SELECT value FROM meta WHERE name = 'scope'"));
+  if (scope != keys.scope()) {
+    return Status::FailedPrecondition("vault file " + path + " belongs to '" + scope +
+                                      "', not '" + keys.scope() + "'");
+  }
+  return db;
+}
+
+}  // namespace mailrelay::vault

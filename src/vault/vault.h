@@ -1,0 +1,95 @@
+// vault/vault.h — the encrypted metadata vault: one SQLCipher file per region
+// (vault-<region>.db) plus control.db for global keys, all in one data directory.
+// docs/vault.md describes the files, docs/keys.md the keys.
+//
+//   VaultOptions o{.data_dir = "var", .regions = {"us", "eu", "ap"},
+//                  .master_key_path = "var/master.key"};
+//   MR_ASSIGN_OR_RETURN(std::unique_ptr<Vault> vault, Vault::Open(o));
+//   MR_RETURN_IF_ERROR(vault->Commit(std::move(records)));   // durable when ok
+//   MR_ASSIGN_OR_RETURN(MessagePage page, vault->ListMessages(MessageQuery{}));
+//
+// Thread-safe. Several processes may open the same files at once (SQLite locking; key changes
+// are noticed through the key generation, see docs/keys.md).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "vault/query.h"
+#include "vault/record.h"
+
+namespace mailrelay::keyring {
+class KeySet;
+}
+
+namespace mailrelay::vault {
+
+class RegionStore;
+
+struct VaultOptions {
+  std::string data_dir;              // vault-<region>.db and control.db live here
+  std::vector<std::string> regions;  // e.g. {"us", "eu", "ap"}; ids of [a-z0-9-]{1,32}
+  std::string master_key_path;       // 0600 file; $MAILRELAY_MASTER_KEY (hex) overrides it
+  // `keys init` / quickstart: create the data directory (0700), missing files and their keys.
+  // Otherwise a missing file is kNotFound. The master key itself is never created here
+  // (keyring::CreateMasterKeyFile does that).
+  bool create_if_missing = false;
+};
+
+// Returns the file name of a region's vault ("vault-eu.db").
+std::string RegionFileName(std::string_view region);
+inline constexpr char kControlFileName[] = "control.db";
+
+class Vault {
+ public:
+  // Opens every file, checks the master key against each (kUnauthenticated if wrong), and
+  // migrates schemas. Errors name the file and what to do: kNotFound (missing file or key),
+  // kFailedPrecondition (key file permissions), kInvalidArgument (malformed key or options),
+  // kDataLoss (corrupt file).
+  static StatusOr<std::unique_ptr<Vault>> Open(const VaultOptions& options);
+  ~Vault();
+  Vault(const Vault&) = delete;
+  Vault& operator=(const Vault&) = delete;
+
+  // Seals, indexes and stores `records`; returns once they are durable (synchronous=FULL).
+  // Concurrent callers share one transaction per region (group commit). All records of one
+  // region commit or fail together; records of different regions commit independently.
+  // kInvalidArgument for an unknown region or a malformed record (nothing is written then).
+  Status Commit(std::vector<MetadataRecord> records);
+
+  // Returns one page of message history, newest first, decrypted.
+  StatusOr<MessagePage> ListMessages(const MessageQuery& query);
+
+  // Returns every record, in every region, whose sender or recipient is `address` (after
+  // keyring::NormalizeAddress), newest first, decrypted. Found by blind index, region by region.
+  StatusOr<std::vector<MetadataRecord>> FindBySubject(std::string_view address);
+
+  // Returns the audit pseudonym (64 hex digits) of `address`: the same in every region.
+  StatusOr<std::string> AuditPseudonym(std::string_view address) const;
+
+  // Reads every page of every region file (PRAGMA quick_check, which also checks each page's
+  // SQLCipher HMAC); kDataLoss naming the file if any is damaged. O(size of the vault).
+  Status Verify();
+
+  const std::vector<std::string>& regions() const { return regions_; }
+
+  struct CommitStats {
+    uint64_t transactions = 0;  // group commits, over all regions
+    uint64_t batches = 0;       // Commit calls' per-region batches they served
+  };
+  CommitStats commit_stats() const;
+
+ private:
+  Vault() = default;
+  RegionStore* Region(std::string_view region) const;
+
+  std::vector<std::string> regions_;
+  std::map<std::string, std::unique_ptr<RegionStore>, std::less<>> stores_;
+  std::unique_ptr<keyring::KeySet> global_keys_;
+};
+
+}  // namespace mailrelay::vault

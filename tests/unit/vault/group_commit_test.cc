@@ -1,0 +1,67 @@
+#include "vault/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace mailrelay::vault {
+namespace {
+
+TEST(GroupCommitTest, EachWaiterGetsItsOwnBatchStatus) {
+  GroupCommitter c([](std::vector<CommitBatch*>& group) {
+    for (CommitBatch* b : group) {
+      b->status = b->records->empty() ? Status::InvalidArgument("empty") : Status::Ok();
+    }
+  });
+  std::vector<StoredRecord> one(1), none;
+  CommitBatch good(&one), bad(&none);
+  c.Enqueue(&good);
+  c.Enqueue(&bad);
+  EXPECT_TRUE(c.Wait(&good).ok());
+  EXPECT_EQ(c.Wait(&bad).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(GroupCommitTest, BatchesThatArriveDuringAWriteShareTheNextOne) {
+  std::promise<void> first_started, release_first;
+  std::shared_future<void> released = release_first.get_future().share();
+  std::vector<size_t> sizes;
+  GroupCommitter c([&](std::vector<CommitBatch*>& group) {
+    sizes.push_back(group.size());
+    if (sizes.size() == 1) {
+      first_started.set_value();
+      released.wait();
+    }
+  });
+  std::vector<StoredRecord> records(1);
+  std::vector<CommitBatch> batches(11, CommitBatch(&records));
+  c.Enqueue(&batches[0]);
+  first_started.get_future().wait();  // the first write is under way
+  for (int i = 1; i <= 10; ++i) c.Enqueue(&batches[i]);
+  release_first.set_value();
+  for (auto& b : batches) EXPECT_TRUE(c.Wait(&b).ok());
+  EXPECT_EQ(c.stats().batches, 11u);
+  EXPECT_EQ(c.stats().groups, 2u);
+  EXPECT_EQ(sizes, (std::vector<size_t>{1, 10}));
+}
+
+TEST(GroupCommitTest, DestructorWritesWhatIsQueued) {
+  std::atomic<int> written{0};
+  std::vector<StoredRecord> records(1);
+  CommitBatch a(&records), b(&records);
+  {
+    GroupCommitter c([&](std::vector<CommitBatch*>& group) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      written += static_cast<int>(group.size());
+    });
+    c.Enqueue(&a);
+    c.Enqueue(&b);
+  }
+  EXPECT_EQ(written.load(), 2);
+  EXPECT_TRUE(a.done && b.done);
+}
+
+}  // namespace
+}  // namespace mailrelay::vault

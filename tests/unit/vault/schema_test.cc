@@ -1,0 +1,63 @@
+#include "vault/schema.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "keyring/key_set.h"
+#include "vault/store_file.h"
+#include "vault_test_util.h"
+
+namespace mailrelay::vault {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SchemaTest : public testing::VaultFixture {
+ protected:
+  std::unique_ptr<Db> Connect(const std::string& region) {
+    auto master = keyring::MasterKey::Load(KeyPath());
+    keys_ = std::move(keyring::KeySet::Derive(*master, region)).value();
+    auto db = OpenConnection(RegionFile(region), *keys_);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return std::move(db).value();
+  }
+  std::unique_ptr<keyring::KeySet> keys_;
+};
+
+TEST_F(SchemaTest, NewFileIsAtTheLatestVersionWithItsScope) {
+  ASSERT_NE(MustOpen(), nullptr);
+  auto db = Connect("eu");
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"),
+            LatestSchemaVersion(FileKind::kRegion));
+  EXPECT_EQ(*db->QueryText("SELECT value FROM meta WHERE name = 'scope'"), "eu");
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM schema_version"), 1);
+}
+
+TEST_F(SchemaTest, ReopeningDoesNotMigrateAgain) {
+  ASSERT_NE(MustOpen(), nullptr);
+  ASSERT_NE(MustOpen(false), nullptr);
+  auto db = Connect("eu");
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'records'"), 1);
+}
+
+TEST_F(SchemaTest, FileFromANewerMailrelayIsRefused) {
+  ASSERT_NE(MustOpen(), nullptr);
+  ASSERT_TRUE(Connect("eu")->Exec("UPDATE schema_version SET version = 99").ok());
+  auto v = Vault::Open(Options(false));
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(v.status().message(), HasSubstr("schema version 99"));
+  EXPECT_THAT(v.status().message(), HasSubstr("upgrade mailrelay"));
+}
+
+TEST_F(SchemaTest, LookupsUseTheBlindIndexIndexes) {
+  ASSERT_NE(MustOpen(), nullptr);
+  auto db = Connect("eu");
+  auto plan = db->Prepare("EXPLAIN QUERY PLAN SELECT id FROM records WHERE sender_index = ?1");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(*plan->Step());
+  EXPECT_THAT(plan->Text(3), HasSubstr("records_by_sender"));
+}
+
+}  // namespace
+}  // namespace mailrelay::vault
