@@ -1,6 +1,9 @@
 #include "auditlog/entry.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace mailrelay::auditlog {
 namespace {
@@ -25,6 +28,28 @@ Status CheckValue(const json& value, int budget) {
     default:
       return Status::Ok();
   }
+}
+
+// Returns true if `s` is well-formed UTF-8 (shortest forms, no surrogates, <= U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c & 0xF0) == 0xE0 ? 3
+             : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
 }
 
 bool Digits(std::string_view s, size_t at, size_t n) {
@@ -124,13 +149,60 @@ StatusOr<std::string> EncodeEntry(const Entry& entry) {
   return out;
 }
 
-StatusOr<Entry> DecodeEntry(std::string_view stored) {
-  json j = json::parse(stored, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("entry: not valid JSON (or not UTF-8)");
+std::string_view EntryFaultCode(EntryFault fault) {
+  switch (fault) {
+    case EntryFault::kNone:
+      return "";
+    case EntryFault::kInvalidUtf8:
+      return "entry-invalid-utf8";
+    case EntryFault::kInvalidJson:
+      return "entry-invalid-json";
+    case EntryFault::kNotCanonical:
+      return "entry-not-canonical";
+    case EntryFault::kBadSchema:
+      return "entry-bad-schema";
+  }
+  return "";
+}
+
+StatusOr<Entry> DecodeEntry(std::string_view stored, EntryFault* fault) {
+  EntryFault ignored;
+  EntryFault& why = fault ? *fault : ignored;
+  why = EntryFault::kInvalidUtf8;
+  if (!IsUtf8(stored)) return Status::InvalidArgument("entry: not valid UTF-8");
+  why = EntryFault::kInvalidJson;
+  if (stored.substr(0, 3) == "\xEF\xBB\xBF") {
+    return Status::InvalidArgument("entry: starts with a byte order mark");
+  }
+  // nlohmann keeps one of two equal keys silently: watch for them, and for depth, while parsing.
+  std::vector<std::set<std::string>> open;
+  bool duplicate = false;
+  size_t depth = 0;
+  json::parser_callback_t watch = [&](int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start) {
+      open.emplace_back();
+      depth = std::max(depth, open.size());
+    } else if (ev == json::parse_event_t::object_end || ev == json::parse_event_t::array_end) {
+      if (!open.empty()) open.pop_back();
+    } else if (ev == json::parse_event_t::key && !open.empty()) {
+      duplicate |= !open.back().insert(parsed.get<std::string>()).second;
+    }
+    return true;
+  };
+  json j = json::parse(stored, watch, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("entry: not valid JSON");
+  if (duplicate) return Status::InvalidArgument("entry: an object repeats a key");
+  if (depth > static_cast<size_t>(kMaxEntryDepth)) {
+    return Status::InvalidArgument("entry: nested deeper than " + std::to_string(kMaxEntryDepth));
+  }
+  StatusOr<std::string> again = CanonicalJson(j);  // rejects non-integer numbers
+  if (!again.ok()) return again.status().WithContext("entry");
+  why = EntryFault::kNotCanonical;
+  if (*again != stored) return Status::InvalidArgument("entry: not in canonical form");
+  why = EntryFault::kBadSchema;
   Entry out;
   MR_RETURN_IF_ERROR(FromJson(j, out));
-  MR_ASSIGN_OR_RETURN(std::string again, CanonicalJson(j));
-  if (again != stored) return Status::InvalidArgument("entry: not in canonical form");
+  why = EntryFault::kNone;
   return out;
 }
 

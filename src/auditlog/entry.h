@@ -40,9 +40,22 @@ struct Entry {
 // kMaxEntryBytes.
 StatusOr<std::string> EncodeEntry(const Entry& entry);
 
-// Returns the entry stored as `stored`. InvalidArgument if the bytes are not JSON, not in
-// canonical form (re-encoding must give the same bytes), or break the schema.
-StatusOr<Entry> DecodeEntry(std::string_view stored);
+// Why stored bytes are not an entry, in the order audit/FORMAT.md §7 step 2 checks.
+enum class EntryFault {
+  kNone,
+  kInvalidUtf8,   // "entry-invalid-utf8"
+  kInvalidJson,   // "entry-invalid-json": not JSON, duplicate key, non-integer, too deep, BOM
+  kNotCanonical,  // "entry-not-canonical"
+  kBadSchema,     // "entry-bad-schema"
+};
+
+// Returns the FORMAT.md failure code of `fault` ("" for kNone).
+std::string_view EntryFaultCode(EntryFault fault);
+
+// Returns the entry stored as `stored`. InvalidArgument if the bytes are not UTF-8, not
+// JSON (as FORMAT.md restricts it), not in canonical form, or break the schema; `fault`,
+// when given, says which check failed first.
+StatusOr<Entry> DecodeEntry(std::string_view stored, EntryFault* fault = nullptr);
 
 // Returns the canonical JSON text of `value` (sorted keys, compact, raw UTF-8).
 // InvalidArgument on a floating-point number, invalid UTF-8 or nesting over kMaxEntryDepth.

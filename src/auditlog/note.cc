@@ -218,7 +218,11 @@ StatusOr<std::string> SignNote(std::string_view text, const NoteSigner& signer) 
   return note;
 }
 
-StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key) {
+StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key,
+                               NoteFault* fault) {
+  NoteFault ignored;
+  NoteFault& why_failed = fault ? *fault : ignored;
+  why_failed = NoteFault::kMalformed;
   auto malformed = [](std::string why) { return Status::InvalidArgument("malformed note: " + why); };
   if (!ValidNoteText(note)) return malformed("not UTF-8 text without control characters");
   const size_t split = note.find("\n\n");
@@ -264,11 +268,13 @@ StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key) {
     }
   }
   if (!ours) {
+    why_failed = NoteFault::kNoSignature;
     std::string seen;
     for (const std::string& o : others) seen += (seen.empty() ? "" : ", ") + o;
     return Status::Unauthenticated("no signature by key " + key.name() + "+" +
                                    HexId(key.key_id()) + " (signed by: " + seen + ")");
   }
+  why_failed = NoteFault::kBadSignature;
   Signature sig{};
   bool valid = ours->size() == sig.size();
   if (valid) {
@@ -279,6 +285,7 @@ StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key) {
     return Status::Unauthenticated("signature by key " + key.name() + "+" + HexId(key.key_id()) +
                                    " does not verify");
   }
+  why_failed = NoteFault::kNone;
   return std::string(text);
 }
 

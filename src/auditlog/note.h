@@ -105,7 +105,9 @@ StatusOr<std::string> SignNote(std::string_view text, const NoteSigner& signer);
 // before anything in the text is looked at. Signature lines by other keys are allowed and
 // ignored. InvalidArgument if the note is malformed; Unauthenticated if no signature line
 // has the key's name and id ("no signature by key") or that signature does not verify
-// ("signature does not verify").
-StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key);
+// ("signature does not verify"). `fault`, when given, says which.
+enum class NoteFault { kNone, kMalformed, kNoSignature, kBadSignature };
+StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key,
+                               NoteFault* fault = nullptr);
 
 }  // namespace mailrelay::auditlog

@@ -117,6 +117,23 @@ TEST(EntryTest, DecodeRejectsUnknownAndMissingFields) {
   EXPECT_FALSE(DecodeEntry("").ok());
 }
 
+TEST(EntryTest, DecodeNamesTheFirstFailingCheck) {
+  auto fault_of = [](std::string_view stored) {
+    EntryFault f = EntryFault::kNone;
+    (void)DecodeEntry(stored, &f).ok();
+    return EntryFaultCode(f);
+  };
+  const std::string good = *EncodeEntry(Sample());
+  EXPECT_EQ(fault_of(good), "");
+  EXPECT_EQ(fault_of("{\"a\":\"\xff\"}"), "entry-invalid-utf8");
+  EXPECT_EQ(fault_of("{\"a\":1,\"a\":1}"), "entry-invalid-json");  // duplicate key
+  EXPECT_EQ(fault_of("{\"a\":1.5}"), "entry-invalid-json");
+  EXPECT_EQ(fault_of("\xEF\xBB\xBF" + good), "entry-invalid-json");
+  EXPECT_EQ(fault_of(std::string(40, '[') + std::string(40, ']')), "entry-invalid-json");
+  EXPECT_EQ(fault_of("{\"b\":1, \"a\":2}"), "entry-not-canonical");
+  EXPECT_EQ(fault_of("{\"a\":2,\"b\":1}"), "entry-bad-schema");
+}
+
 TEST(EntryTest, TimeFormat) {
   EXPECT_TRUE(CheckEntryTime("2024-05-01T12:00:00Z").ok());
   EXPECT_TRUE(CheckEntryTime("2024-05-01T12:00:00.1Z").ok());

@@ -79,8 +79,10 @@ TEST(NoteTest, SignatureByAnotherKeyIsUnauthenticated) {
   auto ours = Signer("example.org/log", 'a');
   auto theirs = Signer("example.org/log", 'b');  // same name, other key: other key id
   const std::string note = *SignNote("text\n", *theirs);
-  Status s = OpenNote(note, VerifierOf(*ours)).status();
+  NoteFault fault = NoteFault::kNone;
+  Status s = OpenNote(note, VerifierOf(*ours), &fault).status();
   EXPECT_EQ(s.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(fault, NoteFault::kNoSignature);
   EXPECT_NE(s.message().find("no signature by key"), std::string::npos) << s.message();
 }
 
@@ -90,8 +92,10 @@ TEST(NoteTest, ForgedSignatureIsUnauthenticated) {
   // Change one byte of the signature (inside the base64, past the key id).
   const size_t at = note.size() - 10;
   note[at] = note[at] == 'A' ? 'B' : 'A';
-  Status st = OpenNote(note, VerifierOf(*s)).status();
+  NoteFault fault = NoteFault::kNone;
+  Status st = OpenNote(note, VerifierOf(*s), &fault).status();
   EXPECT_EQ(st.code(), StatusCode::kUnauthenticated) << st.ToString();
+  EXPECT_EQ(fault, NoteFault::kBadSignature);
   EXPECT_NE(st.message().find("does not verify"), std::string::npos) << st.message();
 }
 
