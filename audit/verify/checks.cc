@@ -35,9 +35,16 @@ bool IsUtf8(std::string_view s, size_t* bad_at) {
   size_t i = 0;
   while (i < s.size()) {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+    size_t len = b0 < 0x80           ? 1
+                 : (b0 >> 5) == 0x6  ? 2
+                 : (b0 >> 4) == 0xE  ? 3
+                 : (b0 >> 3) == 0x1E ? 4
+                                     : 0;
     if (len == 0 || i + len > s.size()) break;
-    unsigned long cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+    unsigned long cp = len == 1   ? b0
+                       : len == 2 ? (b0 & 0x1F)
+                       : len == 3 ? (b0 & 0x0F)
+                                  : (b0 & 0x07);
     bool good = true;
     for (size_t k = 1; k < len; ++k) {
       const auto b = static_cast<unsigned char>(s[i + k]);
@@ -196,8 +203,7 @@ Checked<uint64_t> CheckEntry(std::string_view line) {
     return Fail<uint64_t>("entry-invalid-json", "nested deeper than " + std::to_string(kMaxDepth));
   }
   if (HasFloat(value)) {
-    return Fail<uint64_t>("entry-invalid-json",
-                          "a number is not an integer in [-2^63, 2^64-1]");
+    return Fail<uint64_t>("entry-invalid-json", "a number is not an integer in [-2^63, 2^64-1]");
   }
   std::string canonical;
   try {
@@ -228,7 +234,8 @@ Checked<uint64_t> CheckEntry(std::string_view line) {
     return Fail<uint64_t>("entry-bad-schema", "\"actor\" must be a non-empty string");
   }
   if (!value["action"].is_string() || !IsAction(value["action"].get<std::string>())) {
-    return Fail<uint64_t>("entry-bad-schema", "\"action\" must be a non-empty string of [a-z0-9._-]");
+    return Fail<uint64_t>("entry-bad-schema",
+                          "\"action\" must be a non-empty string of [a-z0-9._-]");
   }
   if (!value["details"].is_object()) {
     return Fail<uint64_t>("entry-bad-schema", "\"details\" must be an object");
@@ -299,7 +306,8 @@ Checked<Key> ParseVkey(std::string_view text) {
                      idinput.size());
   std::copy(d.begin(), d.begin() + 4, k.id.begin());
   if (Hex(k.id.data(), 4) != hex) {
-    return Fail<Key>("vkey-malformed", "key id " + hex + " does not match the name and key (expected " +
+    return Fail<Key>("vkey-malformed", "key id " + hex +
+                                           " does not match the name and key (expected " +
                                            Hex(k.id.data(), 4) + ")");
   }
   return Pass(k);
@@ -341,10 +349,9 @@ Checked<CheckpointBody> OpenCheckpoint(std::string_view note, const Key& key,
       return fail(malformed, where + " is not base64 of key id and signature");
     }
     const std::string_view name = line.substr(0, sp);
-    if (name == key.name && std::equal(key.id.begin(), key.id.end(), blob->begin(),
-                                       [](unsigned char a, char b) {
-                                         return a == static_cast<unsigned char>(b);
-                                       })) {
+    if (name == key.name &&
+        std::equal(key.id.begin(), key.id.end(), blob->begin(),
+                   [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); })) {
       if (ours) return fail(malformed, "two signature lines by key " + key.Label());
       ours = blob->substr(4);
     } else {
@@ -358,9 +365,10 @@ Checked<CheckpointBody> OpenCheckpoint(std::string_view note, const Key& key,
   }
   if (ours->size() != crypto_sign_BYTES ||
       crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(ours->data()),
-                                  reinterpret_cast<const unsigned char*>(text.data()),
-                                  text.size(), key.public_key.data()) != 0) {
-    return fail("checkpoint-bad-signature", "the signature by key " + key.Label() + " does not verify");
+                                  reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                                  key.public_key.data()) != 0) {
+    return fail("checkpoint-bad-signature",
+                "the signature by key " + key.Label() + " does not verify");
   }
 
   // Only now look at the signed body.
@@ -383,7 +391,8 @@ Checked<CheckpointBody> OpenCheckpoint(std::string_view note, const Key& key,
   }
   cp.size = std::stoull(size);
   const std::optional<std::string> root = FromBase64(lines[2]);
-  if (!root || root->size() != 32) return fail("checkpoint-malformed", "root is not base64 of 32 bytes");
+  if (!root || root->size() != 32)
+    return fail("checkpoint-malformed", "root is not base64 of 32 bytes");
   std::copy(root->begin(), root->end(), cp.root.begin());
   for (size_t i = 3; i < lines.size(); ++i) {
     if (lines[i].empty()) return fail("checkpoint-malformed", "empty extension line");

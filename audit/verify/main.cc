@@ -97,10 +97,10 @@ int Run(const Options& opt) {
     while (!rest.empty()) {
       const size_t nl = rest.find('\n');
       if (nl == std::string_view::npos) {
-        report.Fail("entries-unterminated-line",
-                    "entries.jsonl: " + std::to_string(rest.size()) +
-                        " bytes after the last newline (line " + std::to_string(leaves.size() + 1) +
-                        ") are not an entry");
+        report.Fail("entries-unterminated-line", "entries.jsonl: " + std::to_string(rest.size()) +
+                                                     " bytes after the last newline (line " +
+                                                     std::to_string(leaves.size() + 1) +
+                                                     ") are not an entry");
         break;
       }
       const std::string_view line = rest.substr(0, nl);
@@ -158,10 +158,10 @@ int Run(const Options& opt) {
     } else if (RootOf(std::vector<Digest>(leaves.begin(),
                                           leaves.begin() + static_cast<long>(cp.value->size))) !=
                cp.value->root) {
-      report.Fail("trusted-checkpoint-inconsistent",
-                  "the first " + std::to_string(cp.value->size) +
-                      " entries do not give the trusted root " + B64(cp.value->root) +
-                      " — history was rewritten");
+      report.Fail("trusted-checkpoint-inconsistent", "the first " + std::to_string(cp.value->size) +
+                                                         " entries do not give the trusted root " +
+                                                         B64(cp.value->root) +
+                                                         " — history was rewritten");
     } else {
       summary += "; consistent with trusted checkpoint size " + std::to_string(cp.value->size);
     }

@@ -9,9 +9,8 @@ namespace mailrelay::auditlog {
 namespace {
 
 bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 std::optional<uint64_t> ParseSize(std::string_view s) {
@@ -30,7 +29,8 @@ std::optional<uint64_t> ParseSize(std::string_view s) {
 
 StatusOr<std::string> FormatCheckpoint(const Checkpoint& cp) {
   if (cp.origin.empty() || HasControl(cp.origin)) {
-    return Status::InvalidArgument("checkpoint origin must be non-empty without control characters");
+    return Status::InvalidArgument(
+        "checkpoint origin must be non-empty without control characters");
   }
   std::string body = cp.origin + "\n" + std::to_string(cp.size) + "\n" +
                      Base64Encode(std::string_view(reinterpret_cast<const char*>(cp.root.data()),

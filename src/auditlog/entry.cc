@@ -34,8 +34,11 @@ Status CheckValue(const json& value, int budget) {
 bool IsUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c & 0xF0) == 0xE0 ? 3
-             : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    size_t n = c < 0x80                   ? 1
+               : (c >= 0xC2 && c <= 0xDF) ? 2
+               : (c & 0xF0) == 0xE0       ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4
+                                          : 0;
     if (n == 0 || i + n > s.size()) return false;
     uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
     for (size_t k = 1; k < n; ++k) {
@@ -62,8 +65,8 @@ bool Digits(std::string_view s, size_t at, size_t n) {
 bool ValidAction(std::string_view a) {
   if (a.empty()) return false;
   for (char c : a) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -137,8 +140,11 @@ StatusOr<std::string> CanonicalJson(const json& value) {
 }
 
 StatusOr<std::string> EncodeEntry(const Entry& entry) {
-  json j = {{"index", entry.index},   {"time", entry.time},       {"actor", entry.actor},
-            {"action", entry.action}, {"details", entry.details}};
+  json j = {{"index", entry.index},
+            {"time", entry.time},
+            {"actor", entry.actor},
+            {"action", entry.action},
+            {"details", entry.details}};
   Entry checked;
   MR_RETURN_IF_ERROR(FromJson(j, checked));
   MR_ASSIGN_OR_RETURN(std::string out, CanonicalJson(j));

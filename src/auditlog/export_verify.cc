@@ -69,14 +69,16 @@ ExportReport VerifyExport(const ExportInput& input, const NoteVerifier& key) {
     if (trusted_size && range.size() == *trusted_size) root_at_trusted = range.Root();
     EntryFault fault = EntryFault::kNone;
     StatusOr<Entry> e = DecodeEntry(line, &fault);
-    const std::string where = "line " + std::to_string(i + 1) + " (entry " + std::to_string(i) + ")";
+    const std::string where =
+        "line " + std::to_string(i + 1) + " (entry " + std::to_string(i) + ")";
     if (!e.ok()) {
-      r.problems.push_back({std::string(EntryFaultCode(fault)), where + ": " + e.status().message()});
+      r.problems.push_back(
+          {std::string(EntryFaultCode(fault)), where + ": " + e.status().message()});
     } else if (e->index != i && !index_reported) {
       index_reported = true;
-      r.problems.push_back({"entry-index-mismatch", where + ": index is " +
-                                                        std::to_string(e->index) +
-                                                        ", an entry before it is missing or moved"});
+      r.problems.push_back(
+          {"entry-index-mismatch", where + ": index is " + std::to_string(e->index) +
+                                       ", an entry before it is missing or moved"});
     }
   }
   r.entries = range.size();
@@ -90,9 +92,9 @@ ExportReport VerifyExport(const ExportInput& input, const NoteVerifier& key) {
                             "the checkpoint covers " + std::to_string(cp->size) +
                                 " entries, the export has " + std::to_string(r.entries)});
     } else if (const Hash root = range.Root(); root != cp->root) {
-      r.problems.push_back({"checkpoint-root-mismatch", "the entries give " + B64(root) +
-                                                            ", the checkpoint signs " +
-                                                            B64(cp->root)});
+      r.problems.push_back(
+          {"checkpoint-root-mismatch",
+           "the entries give " + B64(root) + ", the checkpoint signs " + B64(cp->root)});
     } else {
       r.checkpoint = *cp;
     }
@@ -102,13 +104,13 @@ ExportReport VerifyExport(const ExportInput& input, const NoteVerifier& key) {
   r.problems.insert(r.problems.end(), trusted_problems.begin(), trusted_problems.end());
   if (trusted) {
     if (trusted->size > r.entries) {
-      r.problems.push_back({"trusted-checkpoint-rollback",
-                            "trusted size " + std::to_string(trusted->size) +
-                                ", the export has " + std::to_string(r.entries)});
+      r.problems.push_back(
+          {"trusted-checkpoint-rollback", "trusted size " + std::to_string(trusted->size) +
+                                              ", the export has " + std::to_string(r.entries)});
     } else if (*root_at_trusted != trusted->root) {
-      r.problems.push_back({"trusted-checkpoint-inconsistent",
-                            "the first " + std::to_string(trusted->size) +
-                                " entries do not give the trusted root"});
+      r.problems.push_back(
+          {"trusted-checkpoint-inconsistent",
+           "the first " + std::to_string(trusted->size) + " entries do not give the trusted root"});
     }
   }
   return r;

@@ -18,8 +18,8 @@
 namespace mailrelay::auditlog {
 
 struct ExportInput {
-  std::string_view entries = {};                       // entries.jsonl, as read
-  std::optional<std::string_view> checkpoint = {};     // nullopt: the file is missing
+  std::string_view entries = {};                            // entries.jsonl, as read
+  std::optional<std::string_view> checkpoint = {};          // nullopt: the file is missing
   std::optional<std::string_view> trusted_checkpoint = {};  // an earlier checkpoint
 };
 
@@ -29,9 +29,9 @@ struct ExportProblem {
 };
 
 struct ExportReport {
-  std::vector<ExportProblem> problems;  // in the order FORMAT.md checks
-  uint64_t entries = 0;                 // complete lines (leaves)
-  std::optional<Checkpoint> checkpoint; // when it verified against the entries
+  std::vector<ExportProblem> problems;   // in the order FORMAT.md checks
+  uint64_t entries = 0;                  // complete lines (leaves)
+  std::optional<Checkpoint> checkpoint;  // when it verified against the entries
   bool ok() const { return problems.empty(); }
 };
 

@@ -43,7 +43,8 @@ StatusOr<Hash> SubtreeRoot(const HashSource& source, uint64_t begin, uint64_t en
   for (int level = 63; level >= 0; --level) {
     const uint64_t width = uint64_t{1} << level;
     if (!(n & width)) continue;
-    MR_ASSIGN_OR_RETURN(Hash h, source.PerfectSubtreeHash(static_cast<unsigned>(level), at >> level));
+    MR_ASSIGN_OR_RETURN(Hash h,
+                        source.PerfectSubtreeHash(static_cast<unsigned>(level), at >> level));
     parts.push_back(h);
     at += width;
   }

@@ -17,8 +17,8 @@ StatusOr<Hash> MemoryTree::LeafHash(uint64_t index) const { return PerfectSubtre
 
 StatusOr<Hash> MemoryTree::PerfectSubtreeHash(unsigned level, uint64_t index) const {
   if (level >= levels_.size() || index >= levels_[level].size()) {
-    return Status::NotFound("memory tree: no complete subtree at level " +
-                            std::to_string(level) + ", index " + std::to_string(index));
+    return Status::NotFound("memory tree: no complete subtree at level " + std::to_string(level) +
+                            ", index " + std::to_string(index));
   }
   return levels_[level][index];
 }

@@ -79,8 +79,7 @@ uint32_t Ed25519KeyId(std::string_view name, const PublicKey& public_key) {
   EnsureSodium();
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(name.data()),
-                            name.size());
+  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(name.data()), name.size());
   const unsigned char sep[2] = {'\n', kAlgEd25519};
   crypto_hash_sha256_update(&st, sep, sizeof sep);
   crypto_hash_sha256_update(&st, public_key.data(), public_key.size());
@@ -121,8 +120,8 @@ Ed25519Signer::~Ed25519Signer() { sodium_memzero(secret_.data(), secret_.size())
 StatusOr<Signature> Ed25519Signer::Sign(std::string_view message) const {
   Signature sig;
   if (crypto_sign_detached(sig.data(), nullptr,
-                           reinterpret_cast<const unsigned char*>(message.data()),
-                           message.size(), secret_.data()) != 0) {
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                           secret_.data()) != 0) {
     return Status::Internal("Ed25519 signing failed");
   }
   return sig;
@@ -218,12 +217,13 @@ StatusOr<std::string> SignNote(std::string_view text, const NoteSigner& signer) 
   return note;
 }
 
-StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key,
-                               NoteFault* fault) {
+StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key, NoteFault* fault) {
   NoteFault ignored;
   NoteFault& why_failed = fault ? *fault : ignored;
   why_failed = NoteFault::kMalformed;
-  auto malformed = [](std::string why) { return Status::InvalidArgument("malformed note: " + why); };
+  auto malformed = [](std::string why) {
+    return Status::InvalidArgument("malformed note: " + why);
+  };
   if (!ValidNoteText(note)) return malformed("not UTF-8 text without control characters");
   const size_t split = note.find("\n\n");
   if (split == std::string_view::npos || note.front() == '\n') {
@@ -271,8 +271,8 @@ StatusOr<std::string> OpenNote(std::string_view note, const NoteVerifier& key,
     why_failed = NoteFault::kNoSignature;
     std::string seen;
     for (const std::string& o : others) seen += (seen.empty() ? "" : ", ") + o;
-    return Status::Unauthenticated("no signature by key " + key.name() + "+" +
-                                   HexId(key.key_id()) + " (signed by: " + seen + ")");
+    return Status::Unauthenticated("no signature by key " + key.name() + "+" + HexId(key.key_id()) +
+                                   " (signed by: " + seen + ")");
   }
   why_failed = NoteFault::kBadSignature;
   Signature sig{};

@@ -55,8 +55,7 @@ class Ed25519Signer final : public NoteSigner {
   // Returns a signer with a fresh random key.
   static StatusOr<std::unique_ptr<Ed25519Signer>> Generate(std::string name);
   // Returns the signer whose key is derived from the 32-byte `seed` (RFC 8032 private key).
-  static StatusOr<std::unique_ptr<Ed25519Signer>> FromSeed(std::string name,
-                                                           std::string_view seed);
+  static StatusOr<std::unique_ptr<Ed25519Signer>> FromSeed(std::string name, std::string_view seed);
   ~Ed25519Signer() override;
   Ed25519Signer(const Ed25519Signer&) = delete;
   Ed25519Signer& operator=(const Ed25519Signer&) = delete;

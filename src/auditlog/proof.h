@@ -19,8 +19,7 @@ namespace mailrelay::auditlog {
 // Returns the inclusion proof (audit path) of leaf `index` in the tree of the first `size`
 // leaves, RFC 9162 §2.1.3.1, ordered from the leaf's sibling up to the root's child.
 // InvalidArgument unless index < size.
-StatusOr<std::vector<Hash>> InclusionProof(const HashSource& source, uint64_t index,
-                                           uint64_t size);
+StatusOr<std::vector<Hash>> InclusionProof(const HashSource& source, uint64_t index, uint64_t size);
 
 // Returns the consistency proof between the trees of the first `size1` and `size2` leaves,
 // RFC 9162 §2.1.4.1 (PROOF(m, D[n]) = SUBPROOF(m, D[n], true)). Empty when size1 == 0 or

@@ -44,12 +44,12 @@ TEST(CheckpointTest, ParseRoundTrips) {
 TEST(CheckpointTest, ParseRejectsMalformedBodies) {
   const std::string root = Base64Encode(std::string(32, 'r'));
   for (const std::string& bad : {
-           "o\n8\n" + root,                       // no final newline
-           std::string("o\n8\n"),                 // no root
-           "\n8\n" + root + "\n",                 // empty origin
-           "o\n08\n" + root + "\n",               // leading zero
-           "o\n-1\n" + root + "\n",               // sign
-           "o\n18446744073709551616\n" + root + "\n",  // > 2^64 - 1
+           "o\n8\n" + root,                                       // no final newline
+           std::string("o\n8\n"),                                 // no root
+           "\n8\n" + root + "\n",                                 // empty origin
+           "o\n08\n" + root + "\n",                               // leading zero
+           "o\n-1\n" + root + "\n",                               // sign
+           "o\n18446744073709551616\n" + root + "\n",             // > 2^64 - 1
            "o\n8\n" + Base64Encode(std::string(31, 'r')) + "\n",  // short root
            "o\n8\n" + root.substr(0, 43) + "\n",                  // bad base64
            "o\n8\n" + root + "\n\n",                              // empty extension
@@ -77,8 +77,7 @@ TEST(CheckpointTest, WrongKeyIsUnauthenticated) {
   auto ours = Signer(kOrigin, 'a');
   auto theirs = Signer(kOrigin, 'b');
   const std::string note = *SignCheckpoint(Sample(), *theirs);
-  EXPECT_EQ(OpenCheckpoint(note, VerifierOf(*ours)).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(OpenCheckpoint(note, VerifierOf(*ours)).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST(CheckpointTest, SignatureIsCheckedBeforeTheBodyIsParsed) {

@@ -54,7 +54,10 @@ TEST(EntryTest, RejectsInvalidUtf8) {
   Entry e = Sample();
   e.actor = "bad \xC3";
   EXPECT_EQ(EncodeEntry(e).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_FALSE(DecodeEntry(R"({"action":"a","actor":"x\xff","details":{},"index":0,"time":"2024-05-01T12:00:00Z"})").ok());
+  EXPECT_FALSE(
+      DecodeEntry(
+          R"({"action":"a","actor":"x\xff","details":{},"index":0,"time":"2024-05-01T12:00:00Z"})")
+          .ok());
 }
 
 TEST(EntryTest, RejectsFloatsAnywhere) {
@@ -63,7 +66,10 @@ TEST(EntryTest, RejectsFloatsAnywhere) {
   EXPECT_EQ(EncodeEntry(e).status().code(), StatusCode::kInvalidArgument);
   e.details = {{"list", {1, 2, {{"deep", 1.0}}}}};
   EXPECT_EQ(EncodeEntry(e).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_FALSE(DecodeEntry(R"({"action":"a","actor":"x","details":{"n":1.0},"index":0,"time":"2024-05-01T12:00:00Z"})").ok());
+  EXPECT_FALSE(
+      DecodeEntry(
+          R"({"action":"a","actor":"x","details":{"n":1.0},"index":0,"time":"2024-05-01T12:00:00Z"})")
+          .ok());
 }
 
 TEST(EntryTest, RejectsBadFields) {
@@ -98,21 +104,29 @@ TEST(EntryTest, RejectsOversizedEntries) {
 TEST(EntryTest, DecodeRejectsNonCanonicalSpellings) {
   const std::string good = *EncodeEntry(Sample());
   EXPECT_TRUE(DecodeEntry(good).ok());
-  for (const std::string& bad : std::vector<std::string>{
-           std::string(" ") + good,                                          // whitespace
-           good + "\n",                                                      // newline
-           R"({"index":7,"action":"keys.rotate","actor":"cli:alice","details":{"region":"eu","version":3},"time":"2024-05-01T12:00:00.123Z"})",  // order
-           R"({"action":"keys.rotate","actor":"cli:\u0061lice","details":{"region":"eu","version":3},"index":7,"time":"2024-05-01T12:00:00.123Z"})",  // escape
-           R"({"action":"keys.rotate","actor":"cli:alice","details":{"region":"eu","version":3},"index":7,"index":7,"time":"2024-05-01T12:00:00.123Z"})",  // duplicate
-       }) {
+  for (
+      const std::string& bad : std::vector<std::string>{
+          std::string(" ") + good,  // whitespace
+          good + "\n",              // newline
+          R"({"index":7,"action":"keys.rotate","actor":"cli:alice","details":{"region":"eu","version":3},"time":"2024-05-01T12:00:00.123Z"})",  // order
+          R"({"action":"keys.rotate","actor":"cli:\u0061lice","details":{"region":"eu","version":3},"index":7,"time":"2024-05-01T12:00:00.123Z"})",  // escape
+          R"({"action":"keys.rotate","actor":"cli:alice","details":{"region":"eu","version":3},"index":7,"index":7,"time":"2024-05-01T12:00:00.123Z"})",  // duplicate
+      }) {
     EXPECT_FALSE(DecodeEntry(bad).ok()) << bad;
   }
 }
 
 TEST(EntryTest, DecodeRejectsUnknownAndMissingFields) {
-  EXPECT_FALSE(DecodeEntry(R"({"action":"a","actor":"x","details":{},"extra":1,"index":0,"time":"2024-05-01T12:00:00Z"})").ok());
-  EXPECT_FALSE(DecodeEntry(R"({"action":"a","actor":"x","details":{},"time":"2024-05-01T12:00:00Z"})").ok());
-  EXPECT_FALSE(DecodeEntry(R"({"action":"a","actor":"x","details":{},"index":-1,"time":"2024-05-01T12:00:00Z"})").ok());
+  EXPECT_FALSE(
+      DecodeEntry(
+          R"({"action":"a","actor":"x","details":{},"extra":1,"index":0,"time":"2024-05-01T12:00:00Z"})")
+          .ok());
+  EXPECT_FALSE(
+      DecodeEntry(R"({"action":"a","actor":"x","details":{},"time":"2024-05-01T12:00:00Z"})").ok());
+  EXPECT_FALSE(
+      DecodeEntry(
+          R"({"action":"a","actor":"x","details":{},"index":-1,"time":"2024-05-01T12:00:00Z"})")
+          .ok());
   EXPECT_FALSE(DecodeEntry("[]").ok());
   EXPECT_FALSE(DecodeEntry("").ok());
 }

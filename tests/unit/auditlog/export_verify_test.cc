@@ -41,7 +41,8 @@ std::vector<std::string> Verify(const fs::path& dir, const nlohmann::json& args)
     codes.push_back("vkey-malformed");
     return codes;
   }
-  if (pinned && export_vkey && Trim(*pinned) != Trim(*export_vkey)) codes.push_back("vkey-mismatch");
+  if (pinned && export_vkey && Trim(*pinned) != Trim(*export_vkey))
+    codes.push_back("vkey-mismatch");
   const std::optional<std::string> entries = MaybeRead(exp / "entries.jsonl");
   if (!entries) {
     codes.push_back("export-missing-file");

@@ -57,8 +57,8 @@ TEST(HashSourceTest, TreeRootOfEveryPrefixMatchesNaive) {
 TEST(HashSourceTest, SubtreeRootRejectsUnalignedAndEmptyRanges) {
   LeafOnlySource src(MakeLeaves(16));
   EXPECT_FALSE(SubtreeRoot(src, 3, 3).ok());
-  EXPECT_FALSE(SubtreeRoot(src, 2, 5).ok());   // 3 leaves need a start at a multiple of 4
-  EXPECT_FALSE(SubtreeRoot(src, 1, 3).ok());   // 2 leaves need an even start
+  EXPECT_FALSE(SubtreeRoot(src, 2, 5).ok());  // 3 leaves need a start at a multiple of 4
+  EXPECT_FALSE(SubtreeRoot(src, 1, 3).ok());  // 2 leaves need an even start
   EXPECT_TRUE(SubtreeRoot(src, 4, 7).ok());
   EXPECT_TRUE(SubtreeRoot(src, 5, 6).ok());
 }

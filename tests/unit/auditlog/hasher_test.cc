@@ -11,8 +11,7 @@ using testing::CtVectors;
 using testing::FromHex;
 
 TEST(HasherTest, EmptyRootIsSha256OfNothing) {
-  EXPECT_EQ(ToHex(EmptyRoot()),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ToHex(EmptyRoot()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(ToHex(EmptyRoot()), CtVectors().at("empty_root").get<std::string>());
 }
 

@@ -72,7 +72,8 @@ inline Leaves MakeLeaves(size_t n) {
 
 inline Hash FromHex(const std::string& hex) {
   Hash h{};
-  for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (size_t i = 0; i < h.size(); ++i)
+    h[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return h;
 }
 

@@ -23,7 +23,9 @@ constexpr char kPeterNeumannNote[] =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n"
     "\n"
-    "\xE2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "\xE2\x80\x94 PeterNeumann "
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 TEST(NoteTest, ParsesThePublishedVerifierKey) {
   StatusOr<NoteVerifier> v = NoteVerifier::FromVkey(kPeterNeumannVkey);
@@ -121,12 +123,12 @@ TEST(NoteTest, MalformedNotesAreInvalidArgument) {
   const NoteVerifier v = VerifierOf(*s);
   const std::string good = *SignNote("text\n", *s);
   for (const std::string& bad : {
-           std::string("text\n"),                         // no signatures
-           good.substr(0, good.size() - 1),               // last line unterminated
-           good + "trailing garbage\n",                   // not a signature line
-           good + "\n",                                   // empty line
-           std::string("\n") + good,                      // empty first line
-           good + good.substr(good.find("\n\n") + 2),     // our signature twice
+           std::string("text\n"),                      // no signatures
+           good.substr(0, good.size() - 1),            // last line unterminated
+           good + "trailing garbage\n",                // not a signature line
+           good + "\n",                                // empty line
+           std::string("\n") + good,                   // empty first line
+           good + good.substr(good.find("\n\n") + 2),  // our signature twice
            std::string("te\x01xt\n\n") + good.substr(good.find("\n\n") + 2),  // control char
        }) {
     EXPECT_EQ(OpenNote(bad, v).status().code(), StatusCode::kInvalidArgument) << bad;

@@ -62,8 +62,7 @@ TEST(ProofTest, Rfc6962SectionTwoExamples) {
     EXPECT_EQ(*InclusionProof(t, v.at("index"), size), expected(v.at("ranges"))) << v.at("name");
   }
   for (const auto& v : ex.at("consistency")) {
-    EXPECT_EQ(*ConsistencyProof(t, v.at("size1"), size), expected(v.at("ranges")))
-        << v.at("name");
+    EXPECT_EQ(*ConsistencyProof(t, v.at("size1"), size), expected(v.at("ranges"))) << v.at("name");
   }
 }
 

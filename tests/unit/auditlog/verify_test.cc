@@ -86,8 +86,8 @@ TEST_F(VerifyTest, FlippingAnyBitOfAnInclusionProofIsARootMismatch) {
         }
       }
       // The wrong leaf, and the right proof against the wrong root.
-      EXPECT_TRUE(IsRootMismatch(
-          VerifyInclusion(i, size, HashLeaf("not a leaf"), good, roots_[size])));
+      EXPECT_TRUE(
+          IsRootMismatch(VerifyInclusion(i, size, HashLeaf("not a leaf"), good, roots_[size])));
       EXPECT_TRUE(IsRootMismatch(VerifyInclusion(i, size, HashLeaf(leaves_[i]), good,
                                                  roots_[size == 64 ? 63 : size + 1])));
     }
@@ -108,9 +108,9 @@ TEST_F(VerifyTest, InclusionProofOfWrongLengthIsInvalidArgumentNotMismatch) {
 TEST_F(VerifyTest, InclusionPreconditionsAreCheckedFirst) {
   EXPECT_EQ(VerifyInclusion(0, 0, HashLeaf(leaves_[0]), {}, EmptyRoot()).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(VerifyInclusion(8, 8, HashLeaf(leaves_[0]), *InclusionProof(tree_, 7, 8), roots_[8])
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      VerifyInclusion(8, 8, HashLeaf(leaves_[0]), *InclusionProof(tree_, 7, 8), roots_[8]).code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(VerifyInclusion(UINT64_MAX, UINT64_MAX, Hash{}, {}, Hash{}).code(),
             StatusCode::kInvalidArgument);
   // The proof for another index of the same length fails as a mismatch.
@@ -125,8 +125,8 @@ TEST_F(VerifyTest, TamperedConsistencyProofsFail) {
       for (size_t k = 0; k < good.size(); ++k) {
         std::vector<Hash> bad = good;
         bad[k][k % 32] ^= 0x40;
-        ASSERT_TRUE(IsRootMismatch(
-            VerifyConsistency(size1, size2, bad, roots_[size1], roots_[size2])))
+        ASSERT_TRUE(
+            IsRootMismatch(VerifyConsistency(size1, size2, bad, roots_[size1], roots_[size2])))
             << size1 << "->" << size2 << " hash " << k;
       }
       Hash other = roots_[size1];
@@ -155,12 +155,12 @@ TEST_F(VerifyTest, ConsistencyEdgeCases) {
   EXPECT_EQ(VerifyConsistency(10, 9, {}, roots_[10], roots_[9]).code(),
             StatusCode::kInvalidArgument);
   // A proof between other sizes does not carry over.
-  EXPECT_FALSE(
-      VerifyConsistency(3, 7, *ConsistencyProof(tree_, 5, 7), roots_[3], roots_[7]).ok());
+  EXPECT_FALSE(VerifyConsistency(3, 7, *ConsistencyProof(tree_, 5, 7), roots_[3], roots_[7]).ok());
 }
 
 TEST_F(VerifyTest, RootFromInclusionProofGivesTheTreeRoot) {
-  StatusOr<Hash> r = RootFromInclusionProof(6, 7, HashLeaf(leaves_[6]), *InclusionProof(tree_, 6, 7));
+  StatusOr<Hash> r =
+      RootFromInclusionProof(6, 7, HashLeaf(leaves_[6]), *InclusionProof(tree_, 6, 7));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, roots_[7]);
 }
