@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover
 
 EM_DASH_PREFIX = "\u2014 "
 MAX_DEPTH = 32
+MAX_LINE_REPORTS = 20
 TIME_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z\Z")
 ACTION_RE = re.compile(r"\A[a-z0-9._-]+\Z")
 SIZE_RE = re.compile(r"\A(0|[1-9][0-9]*)\Z")
@@ -308,25 +309,36 @@ def verify(export_dir, key_file, trusted_file):
     if data is None:
         return report, None
     lines = data.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with LF (or is empty)
-    if tail:
-        report.fail("entries-unterminated-line",
-                    "entries.jsonl: %d bytes after the last newline (line %d) are not an entry"
-                    % (len(tail), len(lines) + 1))
+    tail = lines.pop()  # b"" when the file ends with LF (or is empty); reported below
     leaves = []
     index_reported = False
+    bad_lines = 0
+
+    def entry_fail(code, message):
+        nonlocal bad_lines
+        bad_lines += 1
+        if bad_lines <= MAX_LINE_REPORTS:
+            report.fail(code, message)
+
     for i, line in enumerate(lines):
         leaves.append(hash_leaf(line))
         try:
             entry = check_entry(line, i)
         except Failure as f:
-            report.fail(f.code, "entries.jsonl line %d (entry %d): %s" % (i + 1, i, f.message))
+            entry_fail(f.code, "entries.jsonl line %d (entry %d): %s" % (i + 1, i, f.message))
             continue
         if entry["index"] != i and not index_reported:
             index_reported = True
-            report.fail("entry-index-mismatch",
-                        "entries.jsonl line %d: index is %d, expected %d — an entry before it "
-                        "is missing or entries are out of order" % (i + 1, entry["index"], i))
+            entry_fail("entry-index-mismatch",
+                       "entries.jsonl line %d: index is %d, expected %d — an entry before it "
+                       "is missing or entries are out of order" % (i + 1, entry["index"], i))
+    if bad_lines > MAX_LINE_REPORTS:
+        report.fail("entries-more-problems",
+                    "%d more lines fail (not listed)" % (bad_lines - MAX_LINE_REPORTS))
+    if tail:
+        report.fail("entries-unterminated-line",
+                    "entries.jsonl: %d bytes after the last newline (line %d) are not an entry"
+                    % (len(tail), len(lines) + 1))
     summary = "%d entries" % len(leaves)
 
     # 3. Checkpoint.

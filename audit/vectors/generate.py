@@ -196,6 +196,19 @@ def build_cases():
              ["entries-unterminated-line"])
         .export(data + b"garbage", signed(entries), log.vkey()))
 
+    modified = list(entries)
+    modified[2] = modified[2].replace(b'"role":"auditor"', b'"role": "admin"')
+    add(Case("bad-line-and-trailing-garbage",
+             "a changed, non-canonical entry 2 and bytes after the last newline",
+             ["entry-not-canonical", "entries-unterminated-line", "checkpoint-root-mismatch"])
+        .export(jsonl(modified) + b"{\"index\":10", signed(entries), log.vkey()))
+
+    many = [line.replace(b'"time":"2024-05-01T', b'"time":"2024-05-01 ')
+            for line in make_entries(25)]
+    add(Case("many-bad-lines", "25 entries with a malformed time (signed as they are): 20 "
+             "are listed, then a count", ["entry-bad-schema"] * 20 + ["entries-more-problems"])
+        .export(jsonl(many), signed(many), log.vkey()))
+
     add(Case("trailing-garbage-line", "a line of garbage after the last entry",
              ["entry-invalid-json", "checkpoint-size-mismatch"])
         .export(data + b"garbage\n", signed(entries), log.vkey()))

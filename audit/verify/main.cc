@@ -23,6 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uint64_t kMaxLineReports = 20;  // FORMAT.md §7 step 2
+
 struct Options {
   std::string export_dir;
   std::optional<std::string> key_file;
@@ -94,15 +96,13 @@ int Run(const Options& opt) {
   if (entries) {
     std::string_view rest = *entries;
     bool index_reported = false;
+    uint64_t bad_lines = 0;
+    auto entry_fail = [&](const std::string& code, const std::string& message) {
+      if (++bad_lines <= kMaxLineReports) report.Fail(code, message);
+    };
     while (!rest.empty()) {
       const size_t nl = rest.find('\n');
-      if (nl == std::string_view::npos) {
-        report.Fail("entries-unterminated-line", "entries.jsonl: " + std::to_string(rest.size()) +
-                                                     " bytes after the last newline (line " +
-                                                     std::to_string(leaves.size() + 1) +
-                                                     ") are not an entry");
-        break;
-      }
+      if (nl == std::string_view::npos) break;  // the unterminated tail: reported below
       const std::string_view line = rest.substr(0, nl);
       rest.remove_prefix(nl + 1);
       const uint64_t i = leaves.size();
@@ -111,14 +111,24 @@ int Run(const Options& opt) {
           "entries.jsonl line " + std::to_string(i + 1) + " (entry " + std::to_string(i) + ")";
       Checked<uint64_t> index = CheckEntry(line);
       if (!index.ok()) {
-        report.Fail(index.problem, where);
+        entry_fail(index.problem.code, where + ": " + index.problem.message);
       } else if (*index.value != i && !index_reported) {
         index_reported = true;
-        report.Fail("entry-index-mismatch",
-                    "entries.jsonl line " + std::to_string(i + 1) + ": index is " +
-                        std::to_string(*index.value) + ", expected " + std::to_string(i) +
-                        " — an entry before it is missing or entries are out of order");
+        entry_fail("entry-index-mismatch",
+                   "entries.jsonl line " + std::to_string(i + 1) + ": index is " +
+                       std::to_string(*index.value) + ", expected " + std::to_string(i) +
+                       " — an entry before it is missing or entries are out of order");
       }
+    }
+    if (bad_lines > kMaxLineReports) {
+      report.Fail("entries-more-problems",
+                  std::to_string(bad_lines - kMaxLineReports) + " more lines fail (not listed)");
+    }
+    if (!rest.empty()) {
+      report.Fail("entries-unterminated-line", "entries.jsonl: " + std::to_string(rest.size()) +
+                                                   " bytes after the last newline (line " +
+                                                   std::to_string(leaves.size() + 1) +
+                                                   ") are not an entry");
     }
     summary = std::to_string(leaves.size()) + " entries";
   }

@@ -7,6 +7,8 @@
 namespace mailrelay::auditlog {
 namespace {
 
+constexpr uint64_t kMaxLineReports = 20;  // FORMAT.md §7 step 2
+
 std::string B64(const Hash& h) {
   return Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
@@ -54,14 +56,13 @@ ExportReport VerifyExport(const ExportInput& input, const NoteVerifier& key) {
 
   std::string_view rest = input.entries;
   bool index_reported = false;
+  uint64_t bad_lines = 0;
+  auto entry_fail = [&](std::string code, std::string message) {
+    if (++bad_lines <= kMaxLineReports) r.problems.push_back({std::move(code), std::move(message)});
+  };
   while (!rest.empty()) {
     const size_t nl = rest.find('\n');
-    if (nl == std::string_view::npos) {
-      r.problems.push_back({"entries-unterminated-line",
-                            std::to_string(rest.size()) + " bytes after the last newline (line " +
-                                std::to_string(range.size() + 1) + ") are not an entry"});
-      break;
-    }
+    if (nl == std::string_view::npos) break;  // the unterminated tail: reported below
     const std::string_view line = rest.substr(0, nl);
     rest.remove_prefix(nl + 1);
     const uint64_t i = range.size();
@@ -72,14 +73,21 @@ ExportReport VerifyExport(const ExportInput& input, const NoteVerifier& key) {
     const std::string where =
         "line " + std::to_string(i + 1) + " (entry " + std::to_string(i) + ")";
     if (!e.ok()) {
-      r.problems.push_back(
-          {std::string(EntryFaultCode(fault)), where + ": " + e.status().message()});
+      entry_fail(std::string(EntryFaultCode(fault)), where + ": " + e.status().message());
     } else if (e->index != i && !index_reported) {
       index_reported = true;
-      r.problems.push_back(
-          {"entry-index-mismatch", where + ": index is " + std::to_string(e->index) +
-                                       ", an entry before it is missing or moved"});
+      entry_fail("entry-index-mismatch", where + ": index is " + std::to_string(e->index) +
+                                             ", an entry before it is missing or moved");
     }
+  }
+  if (bad_lines > kMaxLineReports) {
+    r.problems.push_back({"entries-more-problems", std::to_string(bad_lines - kMaxLineReports) +
+                                                       " more lines fail (not listed)"});
+  }
+  if (!rest.empty()) {
+    r.problems.push_back({"entries-unterminated-line",
+                          std::to_string(rest.size()) + " bytes after the last newline (line " +
+                              std::to_string(range.size() + 1) + ") are not an entry"});
   }
   r.entries = range.size();
 
