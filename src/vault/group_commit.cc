@@ -30,7 +30,7 @@ void GroupCommitter::Enqueue(CommitBatch* batch) {
 
 Status GroupCommitter::Wait(CommitBatch* batch) {
   std::unique_lock lock(mu_);
-  done_.wait(lock, [batch] { return batch->done; });
+  batch->done_cv.wait(lock, [batch] { return batch->done; });
   return batch->status;
 }
 
@@ -50,13 +50,13 @@ void GroupCommitter::Run() {
       queue_.clear();
     }
     write_(group);
-    {
-      std::lock_guard lock(mu_);
-      for (CommitBatch* b : group) b->done = true;
-      stats_.groups += 1;
-      stats_.batches += group.size();
+    std::lock_guard lock(mu_);
+    for (CommitBatch* b : group) {
+      b->done = true;
+      b->done_cv.notify_one();  // under the lock: the batch may be gone once its caller wakes
     }
-    done_.notify_all();
+    stats_.groups += 1;
+    stats_.batches += group.size();
   }
 }
 

@@ -22,6 +22,7 @@
 namespace mailrelay::vault {
 
 // One caller's records for one region. Lives on the caller's stack until Wait returns.
+// Not copyable (it holds a condition variable).
 struct CommitBatch {
   CommitBatch() = default;
   explicit CommitBatch(std::vector<StoredRecord>* r,
@@ -32,6 +33,8 @@ struct CommitBatch {
   const std::vector<const MetadataRecord*>* plain = nullptr;  // to seal again if keys moved
   Status status;                                               // set by the writer
   bool done = false;                                           // guarded by the committer
+  // Wakes only this batch's caller (not every waiter) when its group is written.
+  std::condition_variable done_cv;
 };
 
 class GroupCommitter {
@@ -59,7 +62,6 @@ class GroupCommitter {
   WriteFn write_;
   mutable std::mutex mu_;
   std::condition_variable work_;  // the writer waits for batches
-  std::condition_variable done_;  // callers wait for their batch
   std::deque<CommitBatch*> queue_;
   bool stopping_ = false;
   Stats stats_;

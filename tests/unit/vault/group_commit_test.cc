@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <thread>
 
@@ -36,7 +37,8 @@ TEST(GroupCommitTest, BatchesThatArriveDuringAWriteShareTheNextOne) {
     }
   });
   std::vector<StoredRecord> records(1);
-  std::vector<CommitBatch> batches(11, CommitBatch(&records));
+  std::deque<CommitBatch> batches;
+  for (int i = 0; i < 11; ++i) batches.emplace_back(&records);
   c.Enqueue(&batches[0]);
   first_started.get_future().wait();  // the first write is under way
   for (int i = 1; i <= 10; ++i) c.Enqueue(&batches[i]);
