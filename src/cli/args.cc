@@ -6,7 +6,7 @@ namespace {
 
 const std::set<std::string> kValueOptions = {
     "config", "format", "subject", "out", "seal-to", "reason", "actor",
-    "now",    "route",  "status",  "limit"};
+    "now",    "route",  "status",  "limit", "since", "cursor"};
 
 }  // namespace
 

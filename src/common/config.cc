@@ -73,6 +73,9 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
   c.source = source;
   c.data_dir = Resolve(base_dir, doc.value("data_dir", std::string("./var")));
   c.policy_dir = Resolve(base_dir, doc.value("policy_dir", std::string("policy")));
+  c.master_key_file = doc.contains("master_key_file")
+                          ? Resolve(base_dir, doc["master_key_file"].get<std::string>())
+                          : c.data_dir + "/master.key";
   c.default_region = doc.value("default_region", std::string("us"));
   c.log_level = doc.value("log_level", std::string("info"));
 
@@ -186,6 +189,7 @@ Config QuickstartConfig() {
   c.source = "<quickstart>";
   c.quickstart = true;
   c.data_dir = "./var";
+  c.master_key_file = "./var/master.key";
   c.smtp.hostname = "localhost";
   c.api.dev_sink = true;
   RouteConfig sink;

@@ -45,9 +45,9 @@ std::string NewBoundary() {
   return std::string("mailrelay-") + hex;
 }
 
-StatusOr<Payload> BuildPayload(PayloadFormat format, std::string_view raw_message,
-                               const PayloadEnvelope& envelope, const mime::Limits& limits,
-                               std::string_view boundary) {
+Payload BuildPayload(PayloadFormat format, std::string_view raw_message,
+                     const mime::Message& message, const PayloadEnvelope& envelope,
+                     std::string_view boundary) {
   if (format == PayloadFormat::kRaw) {
     FormData form{std::string(boundary)};
     AddEnvelopeFields(form, envelope);
@@ -56,7 +56,6 @@ StatusOr<Payload> BuildPayload(PayloadFormat format, std::string_view raw_messag
     p.body = form.Finish();
     return p;
   }
-  MR_ASSIGN_OR_RETURN(mime::Message message, mime::Parse(raw_message, limits));
   if (format == PayloadFormat::kJson) {
     return Payload{"application/json", RenderJsonPayload(message, envelope)};
   }

@@ -17,12 +17,12 @@ struct Payload {
   std::string body;
 };
 
-// Returns the payload for `raw_message`, or the parser's error when a MIME limit is exceeded.
+// Returns the payload for `raw_message`, whose parse is `parsed` (unused for `raw`).
 // `boundary` is used for the form-data formats and must not occur in the message: pass a
 // fresh random token.
-StatusOr<Payload> BuildPayload(PayloadFormat format, std::string_view raw_message,
-                               const PayloadEnvelope& envelope, const mime::Limits& limits,
-                               std::string_view boundary);
+Payload BuildPayload(PayloadFormat format, std::string_view raw_message,
+                     const mime::Message& parsed, const PayloadEnvelope& envelope,
+                     std::string_view boundary);
 
 // Returns a fresh random form-data boundary.
 std::string NewBoundary();

@@ -1,9 +1,11 @@
-// server/delivery_pipeline.cc — wires relay/ pieces for one message; logs ids and codes only.
+// server/delivery_pipeline.cc — wires relay/ and vault/ for one message; logs ids and codes
+// only. The message is parsed once: the payload and the record's subject share the parse.
 #include "server/delivery_pipeline.h"
 
 #include <chrono>
 #include <ctime>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "relay/delivery_id.h"
 #include "relay/outcome.h"
@@ -11,13 +13,34 @@
 #include "relay/webhook_signature.h"
 
 namespace mailrelay::server {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string HeaderValue(const mime::Message& m, std::string_view name) {
+  const mime::HeaderField* f = m.Find(name);
+  return f ? f->value : std::string();
+}
+
+}  // namespace
 
 DeliveryPipeline::DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http,
-                                   Metrics& metrics, mime::Limits mime_limits)
-    : routes_(routes), http_(http), metrics_(metrics), mime_limits_(mime_limits) {}
+                                   vault::Vault& vault, Metrics& metrics,
+                                   mime::Limits mime_limits, int retention_days)
+    : routes_(routes),
+      http_(http),
+      vault_(vault),
+      metrics_(metrics),
+      mime_limits_(mime_limits),
+      retention_days_(retention_days) {}
 
 smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
   const auto started = std::chrono::steady_clock::now();
+  const int64_t received_ms = NowMs();
   const smtp::Envelope& env = message.envelope;
   const RouteConfig* route = routes_.Find(env.route_id);
   if (route == nullptr) {  // routes are fixed for the process; the session checked RCPT
@@ -35,17 +58,20 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
   penv.tls_cipher = env.tls_cipher;
 
   smtp::Reply reply;
-  int http_status = 0;
-  auto payload = relay::BuildPayload(
-      route->format, message.message, penv, mime_limits_,
-      route->format == PayloadFormat::kJson ? std::string() : relay::NewBoundary());
-  if (!payload.ok()) {
+  relay::HttpOutcome outcome;
+  StatusOr<mime::Message> parsed = mime::Parse(message.message, mime_limits_);
+  if (!parsed.ok() && route->format != PayloadFormat::kRaw) {
     // Only a MIME limit fails the parse; the same message would fail again, so bounce.
     reply = {554, "5.6.0", "Message structure exceeds this server's limits"};
   } else {
+    const mime::Message empty;
+    const mime::Message& m = parsed.ok() ? *parsed : empty;
+    relay::Payload payload = relay::BuildPayload(
+        route->format, message.message, m, penv,
+        route->format == PayloadFormat::kJson ? std::string() : relay::NewBoundary());
     relay::HttpPost post;
     post.url = route->target;
-    post.content_type = payload->content_type;
+    post.content_type = std::move(payload.content_type);
     post.timeout_ms = route->timeout_ms;
     post.headers.emplace_back(
         "X-Mailrelay-Delivery-Id",
@@ -56,18 +82,61 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
       post.headers.emplace_back(
           "X-Mailrelay-Signature",
           relay::SignWebhook(route->secret, static_cast<int64_t>(std::time(nullptr)),
-                             payload->body));
+                             payload.body));
     }
-    post.body = std::move(payload->body);
-    relay::HttpOutcome outcome = http_.Post(post);
-    http_status = outcome.status;
+    post.body = std::move(payload.body);
+    outcome = http_.Post(post);
     reply = relay::MapOutcome(outcome, message.id);
   }
 
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-  metrics_.delivery_ms_total += static_cast<uint64_t>(ms);
+  const int64_t processing_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count();
+  // One record per recipient, committed before the sender hears the answer: a 250 is only
+  // given for a message whose metadata is durable.
+  std::vector<vault::MetadataRecord> records;
+  records.reserve(env.recipients.size());
+  const std::string subject = parsed.ok() ? HeaderValue(*parsed, "subject") : std::string();
+  const std::string message_id_header =
+      parsed.ok() ? HeaderValue(*parsed, "message-id") : std::string();
+  for (const std::string& recipient : env.recipients) {
+    vault::MetadataRecord r;
+    r.id = NewSortableId(static_cast<uint64_t>(received_ms));
+    r.message_id_ref = message.id;
+    r.received_at_ms = received_ms;
+    r.expires_at_ms = received_ms + int64_t{retention_days_} * 86400 * 1000;
+    r.smtp_code = reply.code;
+    r.http_status = outcome.status;
+    r.processing_ms = processing_ms;
+    r.size = static_cast<int64_t>(message.message.size());
+    r.account = route->account;
+    r.route = route->id;
+    r.region = route->region;
+    r.sender_ip = env.remote_ip;
+    r.message_id = message_id_header;
+    r.sender = env.mail_from;
+    r.recipient = recipient;
+    r.subject = subject;
+    r.server_response = outcome.body;
+    records.push_back(std::move(r));
+  }
+  const auto commit_started = std::chrono::steady_clock::now();
+  Status committed = vault_.Commit(std::move(records));
+  const int64_t commit_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - commit_started)
+                                .count();
+  metrics_.vault_commit_us_total += static_cast<uint64_t>(commit_us);
+  if (!committed.ok()) {
+    // The endpoint may have the message already; the sender's retry is deduplicated by
+    // X-Mailrelay-Delivery-Id. Without the record we must not claim delivery.
+    log::Error("vault.commit_failed")
+        .Ident("message", log::Id(message.id))
+        .Num("status_code", static_cast<int64_t>(committed.code()))
+        .Emit();
+    reply = relay::VaultCommitFailedReply();
+  }
+
+  metrics_.delivery_ms_total += static_cast<uint64_t>(processing_ms);
   if (reply.code < 300) {
     ++metrics_.messages_accepted;
   } else if (reply.code < 500) {
@@ -78,11 +147,12 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
   log::Info("relay.delivery")
       .Ident("message", log::Id(message.id))
       .Ident("route", log::Id(route->id))
-      .Num("http_status", http_status)
+      .Num("http_status", outcome.status)
       .Num("smtp_code", reply.code)
       .Num("recipients", static_cast<int64_t>(env.recipients.size()))
       .Num("bytes", static_cast<int64_t>(message.message.size()))
-      .Num("ms", ms)
+      .Num("ms", processing_ms)
+      .Num("vault_us", commit_us)
       .Emit();
   return reply;
 }

@@ -1,5 +1,6 @@
 // server/delivery_pipeline.h — one received message to one SMTP reply: build the route's
-// payload, POST it, map the endpoint's answer. Thread-safe (one call per session at a time).
+// payload, POST it, map the endpoint's answer, commit one metadata record per recipient to
+// the vault, and only then answer. Thread-safe.
 #pragma once
 
 #include "common/config.h"
@@ -8,14 +9,15 @@
 #include "relay/route_table.h"
 #include "server/metrics.h"
 #include "smtp/session.h"
+#include "vault/vault.h"
 
 namespace mailrelay::server {
 
 class DeliveryPipeline {
  public:
   // All references must outlive the pipeline.
-  DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http, Metrics& metrics,
-                   mime::Limits mime_limits);
+  DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http, vault::Vault& vault,
+                   Metrics& metrics, mime::Limits mime_limits, int retention_days);
 
   // Returns the reply for the sender once the endpoint answered (or failed to).
   smtp::Reply Deliver(const smtp::Deliver& message);
@@ -23,8 +25,10 @@ class DeliveryPipeline {
  private:
   const relay::RouteTable& routes_;
   relay::HttpClient& http_;
+  vault::Vault& vault_;
   Metrics& metrics_;
   mime::Limits mime_limits_;
+  int retention_days_;
 };
 
 }  // namespace mailrelay::server

@@ -40,6 +40,9 @@ std::string Metrics::Render() const {
           messages_deferred.load());
   Counter(out, "mailrelay_delivery_milliseconds_total",
           "Time spent delivering messages to endpoints.", delivery_ms_total.load());
+  Counter(out, "mailrelay_vault_commit_microseconds_total",
+          "Time spent waiting for metadata records to become durable.",
+          vault_commit_us_total.load());
   return out;
 }
 

@@ -15,6 +15,7 @@ struct Metrics {
   std::atomic<uint64_t> messages_bounced{0};     // 5xx after delivery
   std::atomic<uint64_t> messages_deferred{0};    // 4xx after delivery
   std::atomic<uint64_t> delivery_ms_total{0};
+  std::atomic<uint64_t> vault_commit_us_total{0};
   std::atomic<int64_t> smtp_sessions_active{0};
 
   // Returns the counters in the Prometheus text exposition format.

@@ -15,6 +15,7 @@
 #include "server/delivery_pipeline.h"
 #include "server/metrics.h"
 #include "server/smtp_listener.h"
+#include "server/vault_open.h"
 
 namespace mailrelay::server {
 namespace {
@@ -53,11 +54,17 @@ int RunService(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  auto vault = OpenVaultForService(config);
+  if (!vault.ok()) {
+    std::cerr << "mailrelay: " << vault.status().message() << "\n";
+    return ExitCodeForVaultError(vault.status());
+  }
   Poco::Net::initializeSSL();
   Metrics metrics;
   relay::RouteTable routes(config.routes);
   relay::HttpClient http;
-  DeliveryPipeline pipeline(routes, http, metrics, mime::Limits{});
+  DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{},
+                            config.record_retention_days);
 
   ApiServer api(config.api, metrics);
   if (Status s = api.Start(); !s.ok()) {

@@ -155,6 +155,8 @@ class Relay:
              "target": "http://127.0.0.1:%d/gone" % free_port()},
             {"id": "authredir", "match": ["*@authredir.test"],
              "target": "http://user:p%%40ss@127.0.0.1:%d/auth-redirect" % endpoint.port},
+            {"id": "eu", "match": ["*@eu.test"], "target": endpoint.url("/ok"), "region": "eu",
+             "account": "acme-eu"},
             {"id": "raw", "match": ["*@raw.test"], "target": endpoint.url("/ok"), "format": "raw"},
             {"id": "form", "match": ["*@form.test"], "target": endpoint.url("/ok"),
              "format": "multipart"},
@@ -173,6 +175,10 @@ class Relay:
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f)
+        init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", self.config_path],
+                              capture_output=True, text=True, timeout=60)
+        if init.returncode != 0:
+            raise RuntimeError("keys init failed: " + init.stderr)
         self.stdout = open(os.path.join(self.dir, "stdout.log"), "wb")
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
@@ -181,6 +187,13 @@ class Relay:
         if not wait_for_port(self.smtp_port):
             self.stop()
             raise RuntimeError("mailrelay did not start: " + self.log_text())
+
+    def messages(self, *args):
+        out = subprocess.run([MAILRELAY_BIN, "messages", "--config", self.config_path] +
+                             list(args), capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError("messages failed: " + out.stderr)
+        return json.loads(out.stdout)
 
     def log_text(self):
         with open(self.stderr_path, "rb") as f:

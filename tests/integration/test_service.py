@@ -67,7 +67,8 @@ class ConfigErrorTest(unittest.TestCase):
             with tempfile.TemporaryDirectory() as d:
                 path = os.path.join(d, "c.json")
                 with open(path, "w") as f:
-                    json.dump({"smtp": {"listen": "127.0.0.1:%d" % first.smtp_port},
+                    json.dump({"data_dir": os.path.join(first.dir, "var"),
+                               "smtp": {"listen": "127.0.0.1:%d" % first.smtp_port},
                                "api": {"listen": "127.0.0.1:%d" % free_port()}}, f)
                 out = subprocess.run([MAILRELAY_BIN, "serve", "--config", path],
                                      capture_output=True, text=True, timeout=20)

@@ -23,30 +23,33 @@ PayloadEnvelope Env() {
   return e;
 }
 
+Payload Build(PayloadFormat format, std::string_view boundary) {
+  auto parsed = mime::Parse(kMessage);
+  EXPECT_TRUE(parsed.ok());
+  return BuildPayload(format, kMessage, *parsed, Env(), boundary);
+}
+
 TEST(PayloadTest, JsonFormat) {
-  auto p = BuildPayload(PayloadFormat::kJson, kMessage, Env(), {}, "B");
-  ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->content_type, "application/json");
-  auto j = nlohmann::json::parse(p->body);
+  auto p = Build(PayloadFormat::kJson, "B");
+  EXPECT_EQ(p.content_type, "application/json");
+  auto j = nlohmann::json::parse(p.body);
   EXPECT_EQ(j["headers"]["subject"], "Hi");
   EXPECT_EQ(j["attachments"][0]["file_name"], "f.pdf");
   EXPECT_EQ(j["attachments"][0]["content"], "UERG");
 }
 
 TEST(PayloadTest, MultipartFormatFlattensAndAttachesFiles) {
-  auto p = BuildPayload(PayloadFormat::kMultipart, kMessage, Env(), {}, "BOUNDARY");
-  ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->content_type, "multipart/form-data; boundary=BOUNDARY");
-  EXPECT_THAT(p->body, HasSubstr("name=\"envelope[recipients][0]\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nb@y.test\r\n"));
-  EXPECT_THAT(p->body, HasSubstr("name=\"headers[subject]\""));
-  EXPECT_THAT(p->body, HasSubstr("name=\"attachments[0]\"; filename=\"f.pdf\"\r\nContent-Type: application/pdf\r\n\r\nPDF\r\n"));
+  auto p = Build(PayloadFormat::kMultipart, "BOUNDARY");
+  EXPECT_EQ(p.content_type, "multipart/form-data; boundary=BOUNDARY");
+  EXPECT_THAT(p.body, HasSubstr("name=\"envelope[recipients][0]\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nb@y.test\r\n"));
+  EXPECT_THAT(p.body, HasSubstr("name=\"headers[subject]\""));
+  EXPECT_THAT(p.body, HasSubstr("name=\"attachments[0]\"; filename=\"f.pdf\"\r\nContent-Type: application/pdf\r\n\r\nPDF\r\n"));
 }
 
 TEST(PayloadTest, RawFormatCarriesTheUntouchedMessage) {
-  auto p = BuildPayload(PayloadFormat::kRaw, kMessage, Env(), {}, "BOUNDARY");
-  ASSERT_TRUE(p.ok());
-  EXPECT_THAT(p->body, HasSubstr(std::string("\r\n\r\n") + kMessage + "\r\n--BOUNDARY--\r\n"));
-  EXPECT_THAT(p->body, HasSubstr("name=\"envelope[to]\""));
+  auto p = Build(PayloadFormat::kRaw, "BOUNDARY");
+  EXPECT_THAT(p.body, HasSubstr(std::string("\r\n\r\n") + kMessage + "\r\n--BOUNDARY--\r\n"));
+  EXPECT_THAT(p.body, HasSubstr("name=\"envelope[to]\""));
 }
 
 TEST(PayloadTest, BoundariesAreRandom) {

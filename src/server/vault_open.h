@@ -1,0 +1,28 @@
+// server/vault_open.h — opening the vault the way every command does: the config's data dir
+// and master key, all regions; quickstart creates a development key (loudly) and the files.
+#pragma once
+
+#include <memory>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "vault/vault.h"
+
+namespace mailrelay::server {
+
+// The regions every vault has (policy/regions.json).
+const std::vector<std::string>& VaultRegions();
+
+// Returns the open vault. In quickstart, a missing master key is created (with a warning on
+// stderr) and missing vault files are created; otherwise they must exist (`keys init`).
+StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config);
+
+// Creates the master key (unless it exists or $MAILRELAY_MASTER_KEY is set) and every vault
+// file: what `mailrelay keys init` does. Returns what it did, for the operator.
+StatusOr<std::string> InitKeysAndVault(const Config& config);
+
+// Returns the sysexits code for a vault-open failure: 78 for key and configuration problems
+// (wrong, missing or exposed key), 65 for a corrupt file, 74 otherwise.
+int ExitCodeForVaultError(const Status& status);
+
+}  // namespace mailrelay::server
