@@ -4,9 +4,9 @@
 namespace mailrelay::cli {
 namespace {
 
-const std::set<std::string> kValueOptions = {
-    "config", "format", "subject", "out", "seal-to", "reason", "actor",
-    "now",    "route",  "status",  "limit", "since", "cursor"};
+const std::set<std::string> kValueOptions = {"config", "format", "subject", "out",   "seal-to",
+                                             "reason", "actor",  "now",     "route", "status",
+                                             "limit",  "since",  "cursor"};
 
 }  // namespace
 

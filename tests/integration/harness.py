@@ -188,6 +188,18 @@ class Relay:
             self.stop()
             raise RuntimeError("mailrelay did not start: " + self.log_text())
 
+    def wait_idle(self, timeout=5.0):
+        """Waits until the server has no SMTP session open (e.g. the start-up probe's)."""
+        import urllib.request
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = urllib.request.urlopen(
+                "http://127.0.0.1:%d/metrics" % self.api_port, timeout=2).read().decode()
+            if "\nmailrelay_smtp_sessions_active 0\n" in text:
+                return
+            time.sleep(0.02)
+        raise AssertionError("sessions still open after %.1f s" % timeout)
+
     def messages(self, *args):
         out = subprocess.run([MAILRELAY_BIN, "messages", "--config", self.config_path] +
                              list(args), capture_output=True, text=True, timeout=60)

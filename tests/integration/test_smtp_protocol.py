@@ -164,6 +164,7 @@ class LimitsTest(RelayTestCase):
         c.close()
 
     def test_per_ip_connection_limit_answers_421_at_accept_and_frees_on_close(self):
+        self.relay.wait_idle()
         held = [SmtpClient(self.relay.smtp_port) for _ in range(4)]
         for c in held:
             self.assertEqual(c.code(), 220)
