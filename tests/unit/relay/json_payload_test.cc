@@ -221,7 +221,9 @@ namespace mailrelay::relay {
 namespace {
 
 // The relay posts RenderJsonPayload's text; it must say exactly what BuildJsonPayload says.
-TEST(RenderJsonPayloadTest, EqualsTheDomPayloadForEveryCorpusMessage) {
+TEST(RenderJsonPayloadTest, EqualsTheDomPayloadAndValidatesForEveryCorpusMessage) {
+  auto schema = Schema();
+  ASSERT_NE(schema, nullptr);
   PayloadEnvelope e;
   e.to = "b@x.test";
   e.from = "a\"quote@x.test";
@@ -239,6 +241,8 @@ TEST(RenderJsonPayloadTest, EqualsTheDomPayloadForEveryCorpusMessage) {
     ASSERT_NO_THROW(parsed = json::parse(text)) << entry.path();
     EXPECT_EQ(parsed, BuildJsonPayload(*m, e)) << entry.path();
     EXPECT_EQ(text, BuildJsonPayload(*m, e).dump()) << entry.path();
+    Status valid = schema->Validate(parsed, entry.path().filename().string());
+    EXPECT_TRUE(valid.ok()) << valid.ToString();
     ++compared;
   }
   EXPECT_GT(compared, 40u);
