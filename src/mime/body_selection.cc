@@ -2,6 +2,8 @@
 // The walk is as deep as the tree, which ParseMimeTree bounded by Limits::max_depth.
 #include "mime/body_selection.h"
 
+#include <cstring>
+
 #include <string>
 #include <vector>
 
@@ -48,9 +50,15 @@ std::string ContentId(const Part& part) {
 std::string CrlfToLf(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
-    out += s[i];
+  // Copies the runs between CRs whole (memchr), dropping each CR that precedes an LF.
+  size_t from = 0;
+  while (from < s.size()) {
+    const void* cr = std::memchr(s.data() + from, '\r', s.size() - from);
+    const size_t at = cr ? static_cast<size_t>(static_cast<const char*>(cr) - s.data()) : s.size();
+    out.append(s.data() + from, at - from);
+    if (at == s.size()) break;
+    if (at + 1 >= s.size() || s[at + 1] != '\n') out += '\r';  // a lone CR is kept
+    from = at + 1;
   }
   return out;
 }
