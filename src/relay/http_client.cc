@@ -100,6 +100,15 @@ HttpOutcome HttpClient::Post(const HttpPost& post) {
       bool reused = false;
       SessionPtr session = Checkout(origin, https, uri.getHost(), uri.getPort(), &reused);
       session->setTimeout(timeout);
+      if (reused && session->connected()) {
+        // Poco applies a session's timeouts to its socket only when it connects; a pooled
+        // connection opened for another route would otherwise keep that route's timeout.
+        try {
+          session->socket().setReceiveTimeout(timeout);
+          session->socket().setSendTimeout(timeout);
+        } catch (const Poco::Exception&) {
+        }
+      }
       bool sent = false;
       try {
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,

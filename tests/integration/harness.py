@@ -15,6 +15,16 @@ import time
 import unittest
 
 MAILRELAY_BIN = os.environ.get("MAILRELAY_BIN", "")
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schemas",
+                           "webhook.schema.json")
+
+
+def webhook_validator():
+    """Validates every JSON payload the endpoint receives against schemas/webhook.schema.json."""
+    import jsonschema  # Debian's python3-jsonschema
+    with open(SCHEMA_PATH) as f:
+        schema = json.load(f)
+    return jsonschema.Draft7Validator(schema)
 
 
 def free_port():
@@ -43,6 +53,8 @@ class Endpoint:
 
     def __init__(self):
         self.requests = []
+        self.schema_errors = []
+        self.validator = webhook_validator()
         self.lock = threading.Lock()
         endpoint = self
 
@@ -55,9 +67,15 @@ class Endpoint:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    errors = [e.message for e in
+                              endpoint.validator.iter_errors(json.loads(body))]
+                else:
+                    errors = []
                 with endpoint.lock:
                     endpoint.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body})
+                    endpoint.schema_errors += errors
                 path = self.path.split("?")[0]
                 if path == "/ok":
                     self.answer(200, "text/plain", b"thanks")
@@ -267,6 +285,10 @@ class RelayTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.endpoint = Endpoint()
         cls.relay = Relay(cls.endpoint, limits=cls.relay_limits, tls=cls.relay_tls)
+
+    def tearDown(self):
+        self.assertEqual(self.endpoint.schema_errors, [],
+                         "a JSON payload did not validate against webhook.schema.json")
 
     @classmethod
     def tearDownClass(cls):

@@ -106,6 +106,17 @@ class StatusMappingTest(RelayTestCase):
         self.assertTrue(ctx.exception.smtp_error.decode().startswith("4.4.1"))
         self.assertLess(time.time() - started, 2.9)  # the route's 1 s timeout, not the 3 s sleep
 
+    def test_route_timeout_holds_on_a_connection_pooled_by_another_route(self):
+        # ok2 (default 30 s timeout) and slow (1 s) post to the same origin: the pooled
+        # keep-alive connection ok2 opened must not carry its 30 s timeout into slow's POST.
+        for _ in range(3):
+            send(self.relay.smtp_port, ["warm@ok2.test"])
+        started = time.time()
+        with self.assertRaises(smtplib.SMTPDataError) as ctx:
+            send(self.relay.smtp_port, ["x@slow.test"])
+        self.assertEqual(ctx.exception.smtp_code, 451)
+        self.assertLess(time.time() - started, 2.9)
+
     def test_endpoint_down_defers_with_451_4_4_1(self):
         with self.assertRaises(smtplib.SMTPDataError) as ctx:
             send(self.relay.smtp_port, ["x@down.test"])
