@@ -153,6 +153,54 @@ Status CheckNoPlainPersonalData(const AuditEvent& event) {
   return CheckJson(event.details, "details");
 }
 
+namespace {
+
+StatusOr<std::string> FileSha256Hex(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::NotFound("cannot read " + path + " to digest it: " + std::strerror(errno));
+  }
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  unsigned char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::PermissionDenied("cannot read " + path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    crypto_hash_sha256_update(&st, buf, static_cast<unsigned long long>(n));
+  }
+  ::close(fd);
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, h);
+  char hex[2 * sizeof h + 1];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  return std::string(hex);
+}
+
+}  // namespace
+
+StatusOr<nlohmann::json> StartupDigests(const std::string& config_file,
+                                        const std::string& policy_dir) {
+  nlohmann::json out = {{"config_sha256", nullptr}, {"policy_sha256", nlohmann::json::object()}};
+  if (!config_file.empty()) {
+    MR_ASSIGN_OR_RETURN(std::string hex, FileSha256Hex(config_file));
+    out["config_sha256"] = hex;
+  }
+  std::error_code ec;
+  if (!policy_dir.empty() && std::filesystem::is_directory(policy_dir, ec)) {
+    for (const auto& f : std::filesystem::directory_iterator(policy_dir, ec)) {
+      if (f.path().extension() != ".json" || !f.is_regular_file(ec)) continue;
+      MR_ASSIGN_OR_RETURN(std::string hex, FileSha256Hex(f.path().string()));
+      out["policy_sha256"][f.path().filename().string()] = hex;
+    }
+  }
+  return out;
+}
+
 std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();

@@ -117,6 +117,13 @@ std::string DefaultOrigin(const PublicKey& public_key);
 // key or value) that looks like an e-mail address or an IPv4/IPv6 address.
 Status CheckNoPlainPersonalData(const AuditEvent& event);
 
+// Returns the details of a "service.start" entry: {"config_sha256": SHA-256 hex of the config
+// file's bytes (null without a file), "policy_sha256": {"<name>.json": hex, …} for the JSON
+// files in `policy_dir` (empty without one)}. Digests only: nothing of the contents.
+// kNotFound / kPermissionDenied naming a file that cannot be read.
+StatusOr<nlohmann::json> StartupDigests(const std::string& config_file,
+                                        const std::string& policy_dir);
+
 // Returns the current UTC time as RFC 3339 with milliseconds ("2026-11-28T04:34:05.123Z").
 std::string NowRfc3339();
 
