@@ -314,7 +314,8 @@ StatusOr<std::vector<AppendResult>> AuditLog::AppendAll(std::vector<AuditEvent> 
 
 StatusOr<std::vector<AppendResult>> AuditLog::Submit(std::vector<AuditEvent> events) {
   // Validate first, so one bad event never fails a group of other callers' entries.
-  for (const AuditEvent& e : events) {
+  for (AuditEvent& e : events) {
+    if (e.details.is_null()) e.details = nlohmann::json::object();
     MR_RETURN_IF_ERROR(CheckNoPlainPersonalData(e));
     Entry probe{UINT64_MAX, "0000-00-00T00:00:00.000000000Z", e.actor, e.action, e.details};
     auto encoded = EncodeEntry(probe);
