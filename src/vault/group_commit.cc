@@ -3,8 +3,8 @@
 
 namespace mailrelay::vault {
 
-GroupCommitter::GroupCommitter(WriteFn write)
-    : write_(std::move(write)), thread_([this] { Run(); }) {}
+GroupCommitter::GroupCommitter(WriteFn write, std::chrono::microseconds gather)
+    : write_(std::move(write)), gather_(gather), thread_([this] { Run(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -24,6 +24,9 @@ void GroupCommitter::Enqueue(CommitBatch* batch) {
       return;
     }
     queue_.push_back(batch);
+    // The writer waits either for a first batch or, gathering, for last_group_ of them: wake
+    // it only when one of those becomes true, not for every batch.
+    if (gather_.count() > 0 && queue_.size() != 1 && queue_.size() < last_group_) return;
   }
   work_.notify_one();
 }
@@ -46,6 +49,11 @@ void GroupCommitter::Run() {
       std::unique_lock lock(mu_);
       work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued was written
+      if (gather_.count() > 0 && queue_.size() < last_group_) {
+        work_.wait_for(lock, gather_,
+                       [this] { return stopping_ || queue_.size() >= last_group_; });
+      }
+      last_group_ = queue_.size();
       group.assign(queue_.begin(), queue_.end());
       queue_.clear();
     }

@@ -8,6 +8,7 @@
 //   Status s = committer.Wait(&batch);   // durable once ok
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -41,7 +42,11 @@ class GroupCommitter {
  public:
   // `write` runs on the writer thread with every batch taken at once; it sets each status.
   using WriteFn = std::function<void(std::vector<CommitBatch*>& group)>;
-  explicit GroupCommitter(WriteFn write);
+  // `gather`: when fewer batches are waiting than the last group held, the writer waits up to
+  // this long for the rest (the callers the last group woke are sealing their next batch) before
+  // it starts; zero starts at once. Latency cost: at most `gather` per Commit.
+  explicit GroupCommitter(WriteFn write,
+                          std::chrono::microseconds gather = std::chrono::microseconds(0));
   // Writes what is queued, then stops the thread. Later Enqueues fail with kUnavailable.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
@@ -60,6 +65,8 @@ class GroupCommitter {
  private:
   void Run();
   WriteFn write_;
+  const std::chrono::microseconds gather_;
+  size_t last_group_ = 0;  // writer thread only
   mutable std::mutex mu_;
   std::condition_variable work_;  // the writer waits for batches
   std::deque<CommitBatch*> queue_;

@@ -65,5 +65,51 @@ TEST(GroupCommitTest, DestructorWritesWhatIsQueued) {
   EXPECT_TRUE(a.done && b.done);
 }
 
+TEST(GroupCommitTest, GatherWindowWaitsForAsManyBatchesAsTheLastGroupHad) {
+  std::promise<void> first_started, release_first;
+  std::shared_future<void> released = release_first.get_future().share();
+  std::vector<size_t> sizes;
+  GroupCommitter c(
+      [&](std::vector<CommitBatch*>& group) {
+        sizes.push_back(group.size());
+        if (sizes.size() == 1) {
+          first_started.set_value();
+          released.wait();
+        }
+      },
+      std::chrono::seconds(10));
+  std::vector<StoredRecord> records(1);
+  std::deque<CommitBatch> batches;
+  for (int i = 0; i < 7; ++i) batches.emplace_back(&records);
+  c.Enqueue(&batches[0]);
+  first_started.get_future().wait();
+  for (int i = 1; i <= 3; ++i) c.Enqueue(&batches[i]);
+  release_first.set_value();
+  for (int i = 0; i <= 3; ++i) EXPECT_TRUE(c.Wait(&batches[i]).ok());
+  // The last group had 3: the writer waits (here up to 10 s) until 3 are queued, not 1.
+  for (int i = 4; i <= 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    c.Enqueue(&batches[i]);
+  }
+  for (int i = 4; i <= 6; ++i) EXPECT_TRUE(c.Wait(&batches[i]).ok());
+  EXPECT_EQ(sizes, (std::vector<size_t>{1, 3, 3}));
+}
+
+TEST(GroupCommitTest, GatherWindowIsOnlyABoundOnTheWait) {
+  std::vector<size_t> sizes;
+  GroupCommitter c([&](std::vector<CommitBatch*>& group) { sizes.push_back(group.size()); },
+                   std::chrono::milliseconds(5));
+  std::vector<StoredRecord> records(1);
+  std::deque<CommitBatch> batches;
+  for (int i = 0; i < 4; ++i) batches.emplace_back(&records);
+  c.Enqueue(&batches[0]);
+  c.Enqueue(&batches[1]);
+  EXPECT_TRUE(c.Wait(&batches[0]).ok());
+  EXPECT_TRUE(c.Wait(&batches[1]).ok());
+  c.Enqueue(&batches[2]);  // fewer than the last group: written after at most ~5 ms anyway
+  EXPECT_TRUE(c.Wait(&batches[2]).ok());
+  EXPECT_EQ(c.stats().batches, 3u);
+}
+
 }  // namespace
 }  // namespace mailrelay::vault
