@@ -20,6 +20,7 @@ StatusOr<std::optional<std::string>> IndexOf(const keyring::KeySet& keys,
                                              const std::string& address) {
   if (keyring::NormalizeAddress(address).empty()) return std::optional<std::string>();
   MR_ASSIGN_OR_RETURN(std::string index, keys.BlindIndex(address));
+  index.resize(kStoredBlindIndexBytes);
   return std::optional<std::string>(std::move(index));
 }
 

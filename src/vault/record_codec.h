@@ -13,6 +13,12 @@
 
 namespace mailrelay::vault {
 
+// Bytes of a blind index kept in the records row and its index: a prefix of the full
+// keyring::kBlindIndexBytes value. Reads decrypt and compare every candidate, so a prefix
+// collision costs a decryption, never a wrong answer; with 64 bits a lookup in a region of n
+// records meets a false candidate with probability about n / 2^64 (5e-11 at 10^9 records).
+inline constexpr size_t kStoredBlindIndexBytes = 8;
+
 // The at-rest form of one record, as stored in a region file's records row.
 struct StoredRecord {
   // Plain columns.
@@ -22,7 +28,8 @@ struct StoredRecord {
   uint32_t key_version = 0;
   // Sealed personal fields in kSealedFields order; nullopt = cleared by the sweep.
   std::array<std::optional<std::string>, kSealedFields.size()> sealed;
-  std::optional<std::string> sender_index, recipient_index;  // nullopt for an empty address
+  // kStoredBlindIndexBytes-byte prefixes; nullopt for an empty address.
+  std::optional<std::string> sender_index, recipient_index;
   std::array<std::optional<int64_t>, kSealedFields.size()> field_expires_at_ms;
   std::optional<int64_t> fields_expire_at_ms;  // the earliest of field_expires_at_ms
 };

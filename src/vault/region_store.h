@@ -62,6 +62,9 @@ class RegionStore {
   std::unique_ptr<Db> writer_;  // used only by the writer thread after Open
   SqliteKeyStore writer_key_store_;
   Stmt insert_;
+  struct {
+    Stmt begin, commit, rollback, savepoint, release, rollback_to;
+  } txn_;  // prepared once: the writer runs them for every group
   std::mutex read_mu_;
   std::unique_ptr<Db> reader_;  // guarded by read_mu_
   SqliteKeyStore reader_key_store_;
