@@ -318,6 +318,10 @@ class MailrelayTarget:
         config_path = os.path.join(self.workdir, "mailrelay.json")
         with open(config_path, "w") as f:
             json.dump(config, f)
+        # The vault is always on: its files and the master key must exist before serve
+        # (`keys init` keeps existing ones, so reruns in the same workdir are fine).
+        subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", config_path], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.log = open(os.path.join(self.workdir, "mailrelay.log"), "w")
         self.proc = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", config_path],
                                      stdout=self.log, stderr=subprocess.STDOUT)
