@@ -301,9 +301,17 @@ StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path,
                                                        bool create_if_missing) {
   std::unique_ptr<AuditStore> store(new AuditStore());
   store->path_ = path;
-  MR_ASSIGN_OR_RETURN(store->writer_,
-                      OpenStoreFile(path, keys, FileKind::kControl, create_if_missing));
-  MR_RETURN_IF_ERROR(EnsureAuditSchema(*store->writer_));
+  {
+    // OpenStoreFile reads the file's first bytes through another file descriptor (the
+    // key-check salt); closing that descriptor drops every POSIX lock this process holds on
+    // the file, including the SHARED lock that tells other processes the WAL is in use (they
+    // could then checkpoint and delete the WAL under us, losing our later commits). So the
+    // validating connection is closed before the connections we keep are opened.
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> validated,
+                        OpenStoreFile(path, keys, FileKind::kControl, create_if_missing));
+    MR_RETURN_IF_ERROR(EnsureAuditSchema(*validated));
+  }
+  MR_ASSIGN_OR_RETURN(store->writer_, OpenConnection(path, keys));
   MR_ASSIGN_OR_RETURN(store->reader_, OpenConnection(path, keys));
   return store;
 }
@@ -401,9 +409,14 @@ StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
                         keyring::KeySet::Derive(master, kAuditScope));
     {
       std::string control = options.data_dir + "/" + "control.db";
-      MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db,
-                          OpenStoreFile(control, *global, FileKind::kControl,
-                                        options.create_if_missing));
+      {
+        // Validate (and create) with OpenStoreFile, then work on a fresh connection: see
+        // AuditStore::Open for why the validating connection is not kept.
+        MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> validated,
+                            OpenStoreFile(control, *global, FileKind::kControl,
+                                          options.create_if_missing));
+      }
+      MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(control, *global));
       SqliteKeyStore keys(*db);
       auto key = keyring::AuditSigningKey::Load(*global, keys, options.create_if_missing);
       if (!key.ok()) return key.status().WithContext("vault file " + control);
