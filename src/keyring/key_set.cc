@@ -181,7 +181,7 @@ Status KeySet::Reload(WrappedKeyStore& store) {
   std::map<std::string, SecretBytes> singles;
   for (const WrappedKey& w : snap.keys) {
     if (w.purpose != kPurposeField && w.purpose != kPurposeBlindIndex &&
-        w.purpose != kPurposeAuditPseudonym) {
+        w.purpose != kPurposeAuditPseudonym && w.purpose != kPurposeApiToken) {
       continue;  // a purpose a newer mailrelay added; not ours to use
     }
     MR_ASSIGN_OR_RETURN(SecretBytes key, Unwrap(w));
@@ -307,6 +307,27 @@ StatusOr<std::string> KeySet::AuditPseudonym(std::string_view address) const {
   char hex[65];
   sodium_bin2hex(hex, sizeof hex, h, sizeof h);
   return std::string(hex, 64);
+}
+
+StatusOr<std::string> KeySet::ApiTokenHash(uint64_t id, std::string_view secret) const {
+  std::shared_lock lock(mu_);
+  const SecretBytes* key = SingleKey(kPurposeApiToken);
+  if (key == nullptr) {
+    return Status::FailedPrecondition("key set '" + scope_ + "' has no api-token key loaded");
+  }
+  static constexpr char kDomain[] = "mailrelay/api-token/v1";
+  unsigned char id_be[8];
+  for (int i = 0; i < 8; ++i) id_be[i] = static_cast<unsigned char>(id >> (56 - 8 * i));
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key->data(), key->size(), kApiTokenHashBytes);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(kDomain),
+                            sizeof kDomain - 1);
+  crypto_generichash_update(&st, id_be, sizeof id_be);
+  crypto_generichash_update(&st, Bytes(secret), secret.size());
+  std::string out(kApiTokenHashBytes, '\0');
+  crypto_generichash_final(&st, reinterpret_cast<unsigned char*>(out.data()), out.size());
+  sodium_memzero(&st, sizeof st);
+  return out;
 }
 
 StatusOr<uint32_t> KeySet::AddFieldKeyVersion(WrappedKeyStore& store) {

@@ -33,10 +33,13 @@
 
 namespace mailrelay::keyring {
 
+class AuditSigningKey;  // audit_signing_key.h: wraps its key with Wrap/Unwrap
+
 inline constexpr char kGlobalScope[] = "global";
 inline constexpr size_t kBlindIndexBytes = 16;
 // Bytes a sealed field adds to its plaintext: format (1) + key version (4) + nonce (24) + tag (16).
 inline constexpr size_t kSealOverhead = 45;
+inline constexpr size_t kApiTokenHashBytes = 32;
 
 class KeySet {
  public:
@@ -89,6 +92,12 @@ class KeySet {
   // with the audit-pseudonym key (only the global key set holds one).
   StatusOr<std::string> AuditPseudonym(std::string_view address) const;
 
+  // Returns the keyed hash (kApiTokenHashBytes raw bytes) of API token `id` with secret
+  // `secret`: BLAKE2b-256 keyed with the api-token key (only the global key set holds one) over
+  // "mailrelay/api-token/v1" || u64be(id) || secret. The id is bound in, so a stored hash
+  // moved to another token's row never matches.
+  StatusOr<std::string> ApiTokenHash(uint64_t id, std::string_view secret) const;
+
   // Creates the next field-key version, stores it wrapped and makes it active; returns it.
   StatusOr<uint32_t> AddFieldKeyVersion(WrappedKeyStore& store);
   // Deletes field-key `version` from the store and from memory. What it sealed never opens
@@ -113,6 +122,8 @@ class KeySet {
   std::map<uint32_t, SecretBytes> field_keys_;     // guarded by mu_
   std::map<std::string, SecretBytes> single_keys_;  // purpose → key; guarded by mu_
   std::atomic<uint64_t> generation_{0};
+
+  friend class AuditSigningKey;  // uses Wrap/Unwrap for its wrapped Ed25519 seed
 };
 
 }  // namespace mailrelay::keyring

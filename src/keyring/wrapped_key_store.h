@@ -21,6 +21,7 @@ namespace mailrelay::keyring {
 inline constexpr char kPurposeField[] = "field";                   // sealing fields, versioned
 inline constexpr char kPurposeBlindIndex[] = "blind-index";        // per-region lookups
 inline constexpr char kPurposeAuditPseudonym[] = "audit-pseudonym";  // global subject names
+inline constexpr char kPurposeApiToken[] = "api-token";  // keyed hashes of API tokens (global)
 
 struct WrappedKey {
   std::string purpose;

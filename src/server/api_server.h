@@ -1,9 +1,11 @@
-// server/api_server.h — the HTTP API (Poco HTTPServer, its own thread pool): /healthz,
-// /metrics, and in quickstart the development sink POST /dev/sink.
+// server/api_server.h — the HTTP API (Poco HTTPServer, its own thread pool). Routing, bearer
+// tokens and roles are in api/ (api/router.h); this owns the socket, the pool and their life.
+// Endpoints: /healthz, /metrics, /v1/messages and, in quickstart, the development sink.
 #pragma once
 
 #include <memory>
 
+#include "api/access_recorder.h"
 #include "common/config.h"
 #include "common/status.h"
 #include "server/metrics.h"
@@ -15,12 +17,18 @@ class HTTPServer;
 }
 }  // namespace Poco
 
+namespace mailrelay::vault {
+class Vault;
+}
+
 namespace mailrelay::server {
 
 class ApiServer {
  public:
-  // `metrics` must outlive the server.
-  ApiServer(const ApiConfig& config, Metrics& metrics);
+  // `metrics`, `vault` and `recorder` must outlive the server. Without a vault, calls that need
+  // tokens or records answer 503. Without a recorder, accesses are not recorded (no-op).
+  ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* vault = nullptr,
+            api::AccessRecorder* recorder = nullptr);
   ~ApiServer();
 
   // Binds and starts serving; Unavailable when the address cannot be bound.
@@ -31,6 +39,8 @@ class ApiServer {
  private:
   ApiConfig config_;
   Metrics& metrics_;
+  vault::Vault* vault_;
+  api::AccessRecorder* recorder_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

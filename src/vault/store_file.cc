@@ -18,11 +18,7 @@ namespace {
 constexpr char kKeyCheckHeader[] = "mailrelay-key-check v1";
 constexpr size_t kSaltBytes = 16;  // SQLCipher 3 keeps its random KDF salt in the first 16 bytes
 
-// Returns the hex of the file's salt, or "" if the file is shorter than that.
-std::string FileSaltHex(const std::string& db_path) {
-  std::ifstream in(db_path, std::ios::binary);
-  char salt[kSaltBytes];
-  if (!in.read(salt, sizeof salt)) return "";
+std::string SaltHex(const char (&salt)[kSaltBytes]) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (char c : salt) {
@@ -30,6 +26,30 @@ std::string FileSaltHex(const std::string& db_path) {
     out += kHex[static_cast<unsigned char>(c) & 15];
   }
   return out;
+}
+
+// Returns the hex of the file's salt, or "" if the file is shorter than that. Only for a file
+// this process has no open connection to: closing this extra descriptor drops every POSIX lock
+// the process holds on the file (fcntl semantics), SQLite's included — then another process
+// closing its last connection would checkpoint and DELETE the -wal under our feet.
+std::string FileSaltHex(const std::string& db_path) {
+  std::ifstream in(db_path, std::ios::binary);
+  char salt[kSaltBytes];
+  if (!in.read(salt, sizeof salt)) return "";
+  return SaltHex(salt);
+}
+
+// Returns the hex of the salt of the file `db` has open, read through SQLite's own descriptor
+// (no extra open/close, so SQLite's locks stay), or "" if it cannot be read.
+std::string OpenFileSaltHex(Db& db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr) {
+    return "";
+  }
+  char salt[kSaltBytes];
+  if (file->pMethods->xRead(file, salt, sizeof salt, 0) != SQLITE_OK) return "";
+  return SaltHex(salt);
 }
 
 // "<header> <scope> <check value> <salt>": the key half says whether the master key is the one
@@ -40,9 +60,10 @@ std::string KeyCheckLine(const keyring::KeySet& keys, const std::string& salt_he
 }
 
 // Writes the key-check file atomically (temp file, fsync, rename, fsync directory).
-Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
+Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys,
+                     const std::string& salt_hex) {
   std::string path = KeyCheckPath(db_path), tmp = path + ".tmp";
-  std::string line = KeyCheckLine(keys, FileSaltHex(db_path));
+  std::string line = KeyCheckLine(keys, salt_hex);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Status::PermissionDenied("key-check file " + path +
@@ -67,7 +88,8 @@ Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
 
 enum class KeyCheck { kMatches, kWrongKey, kOtherFile, kMissing };
 
-KeyCheck ReadKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
+KeyCheck ReadKeyCheck(const std::string& db_path, const keyring::KeySet& keys,
+                      const std::string& salt_hex) {
   std::ifstream in(KeyCheckPath(db_path));
   if (!in) return KeyCheck::kMissing;
   std::string header, version, scope, value, salt;
@@ -76,12 +98,13 @@ KeyCheck ReadKeyCheck(const std::string& db_path, const keyring::KeySet& keys) {
       value != keys.KeyCheckValue()) {
     return KeyCheck::kWrongKey;
   }
-  return salt == FileSaltHex(db_path) ? KeyCheck::kMatches : KeyCheck::kOtherFile;
+  return salt == salt_hex ? KeyCheck::kMatches : KeyCheck::kOtherFile;
 }
 
 // The error for a file SQLCipher cannot read: the key check decides whose fault it is.
 Status Unreadable(const std::string& path, const keyring::KeySet& keys, const Status& cause) {
-  switch (ReadKeyCheck(path, keys)) {
+  // The connection failing here is about to be closed anyway.
+  switch (ReadKeyCheck(path, keys, FileSaltHex(path))) {
     case KeyCheck::kWrongKey:
       return Status::Unauthenticated("vault file " + path +
                                      ": wrong master key or not a mailrelay vault (key check "
@@ -197,10 +220,11 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     }
   }
   MR_RETURN_IF_ERROR(Migrate(*db, kind, keys.scope()));
-  if (ReadKeyCheck(path, keys) != KeyCheck::kMatches) {
+  const std::string salt_hex = OpenFileSaltHex(*db);
+  if (ReadKeyCheck(path, keys, salt_hex) != KeyCheck::kMatches) {
     // The key opened the file, so it is right: the check file is new, stale or lost.
     if (!fresh) log::Warn("vault.keycheck_rewritten").Emit();
-    MR_RETURN_IF_ERROR(WriteKeyCheck(path, keys));
+    MR_RETURN_IF_ERROR(WriteKeyCheck(path, keys, salt_hex));
   }
   MR_ASSIGN_OR_RETURN(std::string scope,
                       db->QueryText("SELECT value FROM meta WHERE name = 'scope'"));

@@ -17,6 +17,7 @@
 #include "vault/key_table.h"
 #include "vault/region_store.h"
 #include "vault/store_file.h"
+#include "vault/token_store.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -94,6 +95,7 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
     // control.db: the global audit-pseudonym key. Read once here; it is never rotated in place.
     MR_ASSIGN_OR_RETURN(vault->global_keys_, keyring::KeySet::Derive(master, keyring::kGlobalScope));
     std::string path = options.data_dir + "/" + kControlFileName;
+    vault->control_path_ = path;
     MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db,
                         OpenStoreFile(path, *vault->global_keys_, FileKind::kControl,
                                       options.create_if_missing));
@@ -219,6 +221,14 @@ Status Vault::Verify() {
 
 StatusOr<std::string> Vault::AuditPseudonym(std::string_view address) const {
   return global_keys_->AuditPseudonym(address);
+}
+
+StatusOr<TokenStore*> Vault::Tokens() {
+  std::lock_guard lock(tokens_mu_);
+  if (!tokens_) {
+    MR_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(control_path_, *global_keys_));
+  }
+  return tokens_.get();
 }
 
 Vault::CommitStats Vault::commit_stats() const {

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@ class KeySet;
 namespace mailrelay::vault {
 
 class RegionStore;
+class TokenStore;
 
 struct VaultOptions {
   std::string data_dir;              // vault-<region>.db and control.db live here
@@ -77,6 +79,10 @@ class Vault {
 
   const std::vector<std::string>& regions() const { return regions_; }
 
+  // Returns the API token store in control.db (vault/token_store.h), opened on first use (its
+  // own connection; creates the api-token key and the tokens table if missing).
+  StatusOr<TokenStore*> Tokens();
+
   struct CommitStats {
     uint64_t transactions = 0;  // group commits, over all regions
     uint64_t batches = 0;       // Commit calls' per-region batches they served
@@ -90,6 +96,9 @@ class Vault {
   std::vector<std::string> regions_;
   std::map<std::string, std::unique_ptr<RegionStore>, std::less<>> stores_;
   std::unique_ptr<keyring::KeySet> global_keys_;
+  std::string control_path_;
+  std::mutex tokens_mu_;
+  std::unique_ptr<TokenStore> tokens_;  // guarded by tokens_mu_ until set
 };
 
 }  // namespace mailrelay::vault

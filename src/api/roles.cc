@@ -1,0 +1,107 @@
+// api/roles.cc — the role matrix and the route table.
+#include "api/roles.h"
+
+#include <algorithm>
+#include <array>
+
+namespace mailrelay::api {
+namespace {
+
+struct RouteEntry {
+  std::string_view method;
+  std::string_view path;
+  Endpoint endpoint;
+};
+
+constexpr std::array<RouteEntry, 4> kRoutes = {{
+    {"GET", "/healthz", Endpoint::kHealthz},
+    {"GET", "/metrics", Endpoint::kMetrics},
+    {"GET", "/v1/messages", Endpoint::kMessages},
+    {"POST", "/dev/sink", Endpoint::kDevSink},
+}};
+
+}  // namespace
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "compliance") return Role::kCompliance;
+  if (name == "auditor") return Role::kAuditor;
+  return std::nullopt;
+}
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kCompliance:
+      return "compliance";
+    case Role::kAuditor:
+      return "auditor";
+  }
+  return "?";
+}
+
+const std::vector<Role>& AllRoles() {
+  static const std::vector<Role> roles = {Role::kAdmin, Role::kCompliance, Role::kAuditor};
+  return roles;
+}
+
+AccessRule MakeRule(bool open, bool loopback_without_token, std::vector<Role> roles,
+                    bool personal_data) {
+  AccessRule r;
+  r.open = open;
+  r.loopback_without_token = loopback_without_token;
+  r.roles = std::move(roles);
+  r.personal_data = personal_data;
+  return r;
+}
+
+const AccessRule& RuleFor(Endpoint endpoint) {
+  static const AccessRule kOpen = MakeRule(true, false, {}, false);
+  // Prometheus scrapers usually run beside the relay; from elsewhere an admin token is needed.
+  static const AccessRule kMetricsRule = MakeRule(false, true, {Role::kAdmin}, false);
+  // Message history is personal data: admin and compliance only, and every call is recorded.
+  static const AccessRule kMessagesRule =
+      MakeRule(false, false, {Role::kAdmin, Role::kCompliance}, true);
+  switch (endpoint) {
+    case Endpoint::kHealthz:
+    case Endpoint::kDevSink:  // the relay itself posts here, without a token
+      return kOpen;
+    case Endpoint::kMetrics:
+      return kMetricsRule;
+    case Endpoint::kMessages:
+      return kMessagesRule;
+  }
+  return kMessagesRule;
+}
+
+Decision Authorize(Endpoint endpoint, const Caller& caller) {
+  const AccessRule& rule = RuleFor(endpoint);
+  if (rule.open) return Decision::kAllow;
+  if (!caller.has_token) {
+    return rule.loopback_without_token && caller.loopback ? Decision::kAllow
+                                                          : Decision::kUnauthenticated;
+  }
+  if (!caller.role) return Decision::kUnauthenticated;
+  return std::find(rule.roles.begin(), rule.roles.end(), *caller.role) != rule.roles.end()
+             ? Decision::kAllow
+             : Decision::kForbidden;
+}
+
+RouteMatch MatchRoute(std::string_view method, std::string_view path, bool dev_sink) {
+  RouteMatch out;
+  for (const RouteEntry& r : kRoutes) {
+    if (r.path != path) continue;
+    if (r.endpoint == Endpoint::kDevSink && !dev_sink) continue;
+    if (r.method == method) {
+      out.endpoint = r.endpoint;
+      out.allow.clear();
+      return out;
+    }
+    if (!out.allow.empty()) out.allow += ", ";
+    out.allow += r.method;
+  }
+  return out;
+}
+
+}  // namespace mailrelay::api

@@ -1,0 +1,123 @@
+// cli/cmd_tokens.cc — `mailrelay tokens`: API bearer tokens (create, list, revoke).
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "api/roles.h"
+#include "cli/command.h"
+#include "server/vault_open.h"
+#include "vault/token_store.h"
+#include "vault/vault.h"
+
+namespace mailrelay::cli {
+namespace {
+
+constexpr char kTokensHelp[] =
+    "usage: mailrelay tokens create --role admin|compliance|auditor --name NAME [--config FILE]\n"
+    "       mailrelay tokens list [--config FILE]\n"
+    "       mailrelay tokens revoke ID [--config FILE]\n"
+    "\n"
+    "create prints {\"token\", \"id\", \"role\", \"name\"}: the token is shown this once and is\n"
+    "stored only as a keyed hash. Use it as \"Authorization: Bearer <token>\".\n"
+    "list prints every token (never a secret); revoke stops a token at the next request, also\n"
+    "in a running `mailrelay serve`.\n"
+    "Roles: admin (everything), compliance (personal data: message history, export, erase,\n"
+    "law-enforcement requests), auditor (the audit log). docs/api.md has the table.\n";
+
+nlohmann::json InfoJson(const vault::TokenInfo& t) {
+  return {{"id", t.id},
+          {"role", t.role},
+          {"name", t.name},
+          {"created_at_ms", t.created_at_ms},
+          {"revoked_at_ms", t.revoked_at_ms ? nlohmann::json(*t.revoked_at_ms) : nullptr},
+          {"revoked", t.revoked_at_ms.has_value()}};
+}
+
+int Usage(const std::string& what) {
+  std::cerr << "mailrelay tokens: " << what << "\n" << kTokensHelp;
+  return kExitUsage;
+}
+
+}  // namespace
+
+int Tokens(const Args& args) {
+  if (args.Flag("help") || args.positional().empty()) {
+    std::cout << kTokensHelp;
+    return args.Flag("help") ? 0 : kExitUsage;
+  }
+  const std::string sub = args.positional()[0];
+  if (sub == "create") {
+    if (Status s = args.Check({"config", "role", "name"}, {}, 1); !s.ok()) return Usage(s.message());
+    if (!args.Option("role") || !api::ParseRole(*args.Option("role"))) {
+      return Usage("create needs --role admin, compliance or auditor");
+    }
+    if (!args.Option("name") || args.Option("name")->empty()) {
+      return Usage("create needs --name NAME (who or what holds the token)");
+    }
+  } else if (sub == "list") {
+    if (Status s = args.Check({"config"}, {}, 1); !s.ok()) return Usage(s.message());
+  } else if (sub == "revoke") {
+    if (Status s = args.Check({"config"}, {}, 2); !s.ok()) return Usage(s.message());
+    const std::string& id = args.positional()[1];
+    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+      return Usage("revoke needs a token id (a number, from `mailrelay tokens list`)");
+    }
+  } else {
+    return Usage("unknown subcommand \"" + sub + "\"");
+  }
+
+  int exit_code = 0;
+  auto config = LoadConfigOrReport(args, &exit_code);
+  if (!config.ok()) return exit_code;
+  auto vault = server::OpenVaultForService(*config);
+  if (!vault.ok()) {
+    std::cerr << "mailrelay tokens: " << vault.status().message() << "\n";
+    return server::ExitCodeForVaultError(vault.status());
+  }
+  auto store = (*vault)->Tokens();
+  if (!store.ok()) {
+    std::cerr << "mailrelay tokens: " << store.status().message() << "\n";
+    return server::ExitCodeForVaultError(store.status());
+  }
+
+  if (sub == "create") {
+    auto issued = (*store)->Create(*args.Option("role"), *args.Option("name"));
+    if (!issued.ok()) {
+      std::cerr << "mailrelay tokens create: " << issued.status().message() << "\n";
+      return issued.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitDataErr;
+    }
+    nlohmann::json out = {{"token", issued->token},
+                          {"id", issued->info.id},
+                          {"role", issued->info.role},
+                          {"name", issued->info.name}};
+    vault::WipeString(issued->token);
+    std::string text = out.dump();
+    out["token"] = nullptr;
+    std::cout << text << "\n" << std::flush;
+    vault::WipeString(text);
+    std::cerr << "token " << issued->info.id
+              << " created; it is shown only this once — store it now\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto tokens = (*store)->List();
+    if (!tokens.ok()) {
+      std::cerr << "mailrelay tokens list: " << tokens.status().message() << "\n";
+      return kExitDataErr;
+    }
+    nlohmann::json out = {{"tokens", nlohmann::json::array()}};
+    for (const auto& t : *tokens) out["tokens"].push_back(InfoJson(t));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  const int64_t id = std::stoll(args.positional()[1]);
+  Status s = (*store)->Revoke(id);
+  if (!s.ok()) {
+    std::cerr << "mailrelay tokens revoke: " << s.message() << "\n";
+    return kExitDataErr;
+  }
+  std::cout << nlohmann::json{{"revoked", id}}.dump() << "\n";
+  return 0;
+}
+
+}  // namespace mailrelay::cli
