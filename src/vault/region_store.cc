@@ -26,9 +26,15 @@ constexpr int kFieldsExpireColumn = 26;
 // How long the writer waits for the callers its last group woke before it starts a smaller
 // group (docs/vault.md "Writes: group commit" has the measurements).
 constexpr std::chrono::microseconds kGatherWindow{200};
-// WAL pages between checkpoints (SQLite's default is 1,000): a page rewritten by many groups is
-// copied to the database once per checkpoint, so fewer checkpoints write fewer pages.
-constexpr int kWalAutocheckpointPages = 8192;  // 32 MiB
+// WAL frames (pages) a background checkpoint waits for (SQLite's auto-checkpoint default is
+// 1,000): a page rewritten by many groups is copied to the database once per checkpoint, so
+// fewer checkpoints write fewer pages. 8,192 frames = 32 MiB of WAL.
+constexpr int kCheckpointFrames = 8192;
+// Under a steady load the background checkpoint never catches the writer exactly between two
+// commits, so the WAL never restarts by itself and keeps growing. At this size the writer runs
+// a RESTART checkpoint itself after its commit: it waits for the background one to finish,
+// copies the few frames left, and the next transaction starts the WAL from its beginning.
+constexpr int kWalLimitFrames = 2 * kCheckpointFrames;  // 64 MiB
 
 constexpr int kNextExpiryParam = kColumnCount + 1;  // insert only: next_expiry_ms
 
@@ -75,7 +81,58 @@ RegionStore::RegionStore(std::string path, std::unique_ptr<keyring::KeySet> keys
       reader_(std::move(reader)),
       reader_key_store_(*reader_) {}
 
-RegionStore::~RegionStore() { committer_.reset(); }  // drain the writer before closing
+RegionStore::~RegionStore() {
+  committer_.reset();  // drain the writer before closing
+  if (checkpoint_thread_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_one();
+    checkpoint_thread_.join();
+  }
+}
+
+int RegionStore::OnWalCommit(void* self, sqlite3* db, const char* /*name*/, int frames) {
+  auto* store = static_cast<RegionStore*>(self);
+  if (frames >= kWalLimitFrames) {
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    if (rc == SQLITE_OK) store->checkpointed_frames_.store(0, std::memory_order_relaxed);
+    return SQLITE_OK;
+  }
+  int done = store->checkpointed_frames_.load(std::memory_order_relaxed);
+  if (frames < done) done = 0;  // the WAL restarted since
+  if (frames - done >= kCheckpointFrames) {
+    {
+      std::lock_guard lock(store->checkpoint_mu_);
+      store->checkpoint_wanted_ = true;
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void RegionStore::CheckpointLoop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_wanted_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    int log_frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr,
+                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    if (rc == SQLITE_OK) {
+      checkpointed_frames_.store(copied, std::memory_order_relaxed);
+    } else if ((rc & 0xff) != SQLITE_BUSY) {
+      log::Warn("vault.checkpoint_failed")
+          .Ident("region", log::Id(keys_->scope()))
+          .Num("sqlite_rc", rc)
+          .Emit();
+    }
+    lock.lock();
+  }
+}
 
 StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path,
                                                          std::unique_ptr<keyring::KeySet> keys,
@@ -91,8 +148,6 @@ StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path
   MR_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));  // 64 MiB for index inserts
   // Savepoint sub-journals hold decrypted page images: keep them in memory, never in a temp file.
   MR_RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store = MEMORY"));
-  MR_RETURN_IF_ERROR(writer->Exec(
-      ("PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages)).c_str()));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> reader, OpenConnection(path, *keys));
   MR_RETURN_IF_ERROR(reader->Exec("PRAGMA cache_size = -32768"));
   std::unique_ptr<RegionStore> store(
@@ -106,6 +161,10 @@ StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path
   MR_ASSIGN_OR_RETURN(store->txn_.release, w.Prepare("RELEASE batch"));
   MR_ASSIGN_OR_RETURN(store->txn_.rollback_to, w.Prepare("ROLLBACK TO batch"));
   RegionStore* self = store.get();
+  MR_ASSIGN_OR_RETURN(store->checkpointer_, OpenConnection(path, *store->keys_));
+  store->checkpoint_thread_ = std::thread([self] { self->CheckpointLoop(); });
+  // Replaces SQLite's auto-checkpoint on the writer connection.
+  sqlite3_wal_hook(store->writer_->handle(), &RegionStore::OnWalCommit, self);
   store->committer_ = std::make_unique<GroupCommitter>(
       [self](std::vector<CommitBatch*>& group) { self->WriteGroup(group); }, kGatherWindow);
   return store;

@@ -4,8 +4,11 @@
 // connection under a mutex (WAL lets it read while the writer writes).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +59,10 @@ class RegionStore {
   Status WriteBatch(CommitBatch& batch);
   Status Insert(const StoredRecord& record);
   StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
+  // WAL checkpoints run on their own thread and connection, so commits never wait for one
+  // (docs/vault.md "Checkpoints"). OnWalCommit is the writer connection's sqlite3_wal_hook.
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  void CheckpointLoop();
 
   const std::string path_;
   std::unique_ptr<keyring::KeySet> keys_;
@@ -68,6 +75,12 @@ class RegionStore {
   std::mutex read_mu_;
   std::unique_ptr<Db> reader_;  // guarded by read_mu_
   SqliteKeyStore reader_key_store_;
+  std::unique_ptr<Db> checkpointer_;  // used only by the checkpoint thread after Open
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false, checkpoint_stop_ = false;  // guarded by checkpoint_mu_
+  std::atomic<int> checkpointed_frames_{0};  // WAL frames the last checkpoint had copied
+  std::thread checkpoint_thread_;
   std::unique_ptr<GroupCommitter> committer_;  // last: its thread uses everything above
 };
 
