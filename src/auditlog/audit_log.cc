@@ -453,7 +453,19 @@ Status AuditLog::WriteBatchTxn(LogWriteTxn& txn, const std::vector<Pending*>& ba
 
 StatusOr<SignedHead> AuditLog::Latest() {
   MR_ASSIGN_OR_RETURN(StoredHead head, store_->LatestHead());
+  {
+    // A head is checked (signature, frontier) once per generation, not on every read.
+    std::lock_guard lock(mu_);
+    if (checked_generation_ == head.generation && checked_checkpoint_ == head.checkpoint) {
+      return SignedHead{head.generation, head.size, head.root, head.checkpoint};
+    }
+  }
   MR_RETURN_IF_ERROR(CheckHead(head));
+  {
+    std::lock_guard lock(mu_);
+    checked_generation_ = head.generation;
+    checked_checkpoint_ = head.checkpoint;
+  }
   return SignedHead{head.generation, head.size, head.root, head.checkpoint};
 }
 

@@ -204,6 +204,8 @@ class AuditLog {
   bool writing_ = false;        // a leader is writing a batch; guarded by mu_
   State state_;                 // only the leader touches it (writing_ == true)
   Stats stats_;                 // guarded by mu_
+  uint64_t checked_generation_ = 0;  // the last head Latest() verified; guarded by mu_
+  std::string checked_checkpoint_;   // guarded by mu_
 };
 
 struct LocalAuditLogOptions {
