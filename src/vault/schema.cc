@@ -22,7 +22,7 @@ CREATE TABLE wrapped_keys (
 ) WITHOUT ROWID;
 )sql";
 
-// Six B-trees per insert (was eight): the rowid table and the id, time and route indexes grow
+// Seven B-trees per insert (was eight): the rowid table and the id, time and route indexes grow
 // at their right edges (ids and times increase; rowid tables split appends without leaving
 // half-empty pages, which WITHOUT ROWID tables do not), the two blind indexes (8-byte prefixes,
 // partial) take random inserts, and one expiry index on next_expiry_ms (the earlier of the

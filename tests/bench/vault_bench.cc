@@ -227,10 +227,15 @@ int main() {
               static_cast<long long>(n / kSenders), Percentile(many, 0.5), Percentile(many, 0.99));
   std::printf("  unknown address:        p50 %.3f ms  p99 %.3f ms\n", Percentile(none, 0.5),
               Percentile(none, 0.99));
-  uintmax_t bytes = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir + "/data")) bytes += e.file_size();
-  std::printf("vault files: %.1f MiB (%.0f bytes/record incl. indexes)\n",
-              static_cast<double>(bytes) / (1 << 20), static_cast<double>(bytes) / static_cast<double>(n));
+  uintmax_t bytes = 0, wal = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/data")) {
+    std::string name = e.path().filename().string();
+    bool is_wal = name.size() > 4 && (name.ends_with("-wal") || name.ends_with("-shm"));
+    (is_wal ? wal : bytes) += e.file_size();
+  }
+  std::printf("vault files: %.1f MiB (%.0f bytes/record incl. indexes), WAL and WAL index: %.1f MiB\n",
+              static_cast<double>(bytes) / (1 << 20), static_cast<double>(bytes) / static_cast<double>(n),
+              static_cast<double>(wal) / (1 << 20));
   opened->reset();
   if (temp) std::filesystem::remove_all(dir);
   return 0;
