@@ -11,6 +11,7 @@ namespace mailrelay::vault {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class SchemaTest : public testing::VaultFixture {
  protected:
@@ -57,6 +58,36 @@ TEST_F(SchemaTest, LookupsUseTheBlindIndexIndexes) {
   ASSERT_TRUE(plan.ok());
   ASSERT_TRUE(*plan->Step());
   EXPECT_THAT(plan->Text(3), HasSubstr("records_by_sender"));
+}
+
+// Each index serves a query (docs/vault.md "Schema"): these plans must not fall back to a scan
+// of the table or to a temporary sort.
+TEST_F(SchemaTest, EveryQueryUsesItsIndex) {
+  ASSERT_NE(MustOpen(), nullptr);
+  auto db = Connect("eu");
+  auto plan_of = [&](const std::string& sql) {
+    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + sql);
+    EXPECT_TRUE(plan.ok()) << sql;
+    std::string out;
+    while (*plan->Step()) out += plan->Text(3) + "; ";
+    return out;
+  };
+  std::string newest = plan_of(
+      "SELECT id FROM records WHERE smtp_code BETWEEN 200 AND 299 AND received_at_ms >= 5 AND "
+      "(received_at_ms < 9 OR (received_at_ms = 9 AND id < 'x')) "
+      "ORDER BY received_at_ms DESC, id DESC LIMIT 51");
+  EXPECT_THAT(newest, HasSubstr("records_by_time"));
+  EXPECT_THAT(newest, Not(HasSubstr("TEMP B-TREE")));
+  std::string by_route = plan_of(
+      "SELECT id FROM records WHERE 1 AND route = 'r' AND smtp_code BETWEEN 500 AND 599 AND "
+      "received_at_ms >= 5 AND (received_at_ms < 9 OR (received_at_ms = 9 AND id < 'x')) "
+      "ORDER BY received_at_ms DESC, id DESC LIMIT 51");
+  EXPECT_THAT(by_route, HasSubstr("records_by_route"));
+  EXPECT_THAT(by_route, Not(HasSubstr("TEMP B-TREE")));
+  EXPECT_THAT(plan_of("SELECT id FROM records WHERE recipient_index = x'0102030405060708'"),
+              HasSubstr("records_by_recipient"));
+  EXPECT_THAT(plan_of("SELECT id FROM records WHERE next_expiry_ms <= 100 ORDER BY next_expiry_ms"),
+              HasSubstr("records_by_expiry"));
 }
 
 }  // namespace
