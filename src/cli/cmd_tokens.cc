@@ -92,7 +92,7 @@ int Tokens(const Args& args) {
                           {"name", issued->info.name}};
     vault::WipeString(issued->token);
     std::string text = out.dump();
-    out["token"] = nullptr;
+    vault::WipeString(out["token"].get_ref<std::string&>());
     std::cout << text << "\n" << std::flush;
     vault::WipeString(text);
     std::cerr << "token " << issued->info.id
