@@ -4,9 +4,27 @@
 namespace mailrelay::cli {
 namespace {
 
-const std::set<std::string> kValueOptions = {"config", "format", "subject", "out",   "seal-to",
-                                             "reason", "actor",  "now",     "route", "status",
-                                             "limit",  "since",  "cursor"};
+const std::set<std::string> kValueOptions = {"config",
+                                             "format",
+                                             "subject",
+                                             "out",
+                                             "seal-to",
+                                             "reason",
+                                             "actor",
+                                             "now",
+                                             "route",
+                                             "status",
+                                             "limit",
+                                             "since",
+                                             "cursor",
+                                             "from",
+                                             "index",
+                                             "size",
+                                             "consistency",
+                                             "key",
+                                             "trusted-checkpoint",
+                                             "role",
+                                             "name"};
 
 }  // namespace
 

@@ -28,7 +28,7 @@ int Keys(const Args& args) {
               << kKeysHelp;
     return kExitUsage;
   }
-  if (Status s = args.Check({"config"}, {}, 1); !s.ok()) {
+  if (Status s = args.Check({"config", "actor"}, {}, 1); !s.ok()) {
     std::cerr << "mailrelay keys init: " << s.message() << "\n" << kKeysHelp;
     return kExitUsage;
   }
@@ -41,6 +41,15 @@ int Keys(const Args& args) {
     return server::ExitCodeForVaultError(done.status());
   }
   std::cerr << *done;
+  // The audit log (audit.db) and its signing key (wrapped in control.db) are created here too;
+  // every `keys init` is an audit entry.
+  if (Status a = AuditAppend(*config, args, "keys.init", {{"regions", server::VaultRegions()}},
+                             /*create=*/true);
+      !a.ok()) {
+    std::cerr << "mailrelay keys init: " << a.message() << "\n";
+    return server::ExitCodeForVaultError(a);
+  }
+  std::cerr << "audit log: " << config->data_dir << "/audit.db\n";
   std::cout << nlohmann::json{{"ok", true}}.dump() << "\n";
   return 0;
 }

@@ -14,10 +14,12 @@ namespace {
 
 constexpr char kMessagesHelp[] =
     "usage: mailrelay messages [--route ID] [--status delivered|rejected|delayed]\n"
-    "                          [--since ISO8601|UNIX_MS] [--limit N] [--cursor C] [--config FILE]\n"
+    "                          [--since ISO8601|UNIX_MS] [--limit N] [--cursor C] [--actor NAME]\n"
+    "                          [--config FILE]\n"
     "\n"
     "Prints one page of message history as JSON: {\"messages\": [...], \"next_cursor\": ...},\n"
-    "newest first, decrypted. Pass next_cursor back with --cursor for the next page.\n";
+    "newest first, decrypted. Pass next_cursor back with --cursor for the next page.\n"
+    "Each call is an audit-log entry (records.read) naming the actor: --actor NAME, else $USER.\n";
 
 // Returns unix ms from "1700000000000" or an ISO 8601 UTC time "2026-11-28T10:00:00Z".
 std::optional<int64_t> ParseTimeMs(const std::string& text) {
@@ -54,7 +56,8 @@ nlohmann::json RecordJson(const vault::MetadataRecord& r) {
 
 int Messages(const Args& args) {
   if (args.Flag("help")) return std::cout << kMessagesHelp, 0;
-  if (Status s = args.Check({"config", "route", "status", "since", "limit", "cursor"}, {}, 0);
+  if (Status s =
+          args.Check({"config", "route", "status", "since", "limit", "cursor", "actor"}, {}, 0);
       !s.ok()) {
     std::cerr << "mailrelay messages: " << s.message() << "\n" << kMessagesHelp;
     return kExitUsage;
@@ -100,6 +103,22 @@ int Messages(const Args& args) {
   if (!page.ok()) {
     std::cerr << "mailrelay messages: " << page.status().message() << "\n";
     return page.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitDataErr;
+  }
+  // Every read of personal data is audited before anything is shown (no addresses: the
+  // filters are route ids and times, the count is what was disclosed).
+  nlohmann::json filters = nlohmann::json::object();
+  if (query.route) filters["route"] = *query.route;
+  if (auto status = args.Option("status")) filters["status"] = *status;
+  if (query.since_ms) filters["since_ms"] = *query.since_ms;
+  if (Status a = AuditAppend(*config, args, "records.read",
+                             {{"what", "messages"},
+                              {"records", page->records.size()},
+                              {"filters", filters},
+                              {"via", "cli"}});
+      !a.ok()) {
+    std::cerr << "mailrelay messages: not shown, the read could not be audited: " << a.message()
+              << "\n";
+    return server::ExitCodeForVaultError(a);
   }
   nlohmann::json out = {
       {"messages", nlohmann::json::array()},

@@ -2,6 +2,9 @@
 // command loads the same way, and one entry point per subcommand (cmd_*.cc).
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "cli/args.h"
 #include "common/config.h"
 
@@ -22,5 +25,15 @@ int Serve(const Args& args);
 int Parse(const Args& args);
 int Keys(const Args& args);
 int Messages(const Args& args);
+int Audit(const Args& args);
+
+// cli/cmd_audit.cc: the audit actor of this invocation, "cli:" + (--actor or $USER).
+std::string AuditActor(const Args& args);
+// cli/cmd_audit.cc: appends one entry to the audit log (creating the log when `create`);
+// returns once it is durable and signed. Callers that read personal data call it BEFORE
+// printing, and print nothing if it fails.
+Status AuditAppend(const Config& config, const Args& args, const std::string& action,
+                   nlohmann::json details, bool create = false);
+int Tokens(const Args& args);
 
 }  // namespace mailrelay::cli

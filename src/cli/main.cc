@@ -22,6 +22,10 @@ constexpr char kTopHelp[] =
     "  messages [--route ID] [--status delivered|rejected|delayed] [--since ISO8601|UNIX_MS]\n"
     "           [--limit N] [--cursor C] [--config FILE]\n"
     "                               message history from the vault, decrypted, newest first\n"
+    "  tokens create --role admin|compliance|auditor --name NAME | list | revoke ID\n"
+    "         [--config FILE]       API bearer tokens (a new token is printed once)\n"
+    "  audit log|checkpoint|prove|export|verify … [--config FILE]\n"
+    "                               the signed audit log: entries, checkpoints, proofs, export\n"
     "  help                         this text\n"
     "\n"
     "Every command takes --help.\n";
@@ -44,6 +48,8 @@ int Main(int argc, char** argv) {
   if (command == "parse") return Parse(*args);
   if (command == "keys") return Keys(*args);
   if (command == "messages") return Messages(*args);
+  if (command == "audit") return Audit(*args);
+  if (command == "tokens") return Tokens(*args);
   std::cerr << "mailrelay: unknown command \"" << command << "\"\n\n" << kTopHelp;
   return kExitUsage;
 }

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "api/access_recorder.h"
+#include "api/quickstart_tokens.h"
+#include "auditlog/audit_log.h"
 #include "common/log.h"
 #include "relay/http_client.h"
 #include "relay/route_table.h"
@@ -29,12 +32,16 @@ void PrintBanner(const Config& config, uint16_t smtp_port, uint16_t api_port) {
   std::cerr << "mailrelay serving\n"
             << "  SMTP  " << config.smtp.listen.host << ":" << smtp_port
             << (config.smtp.tls ? "  (STARTTLS offered)" : "  (no STARTTLS: no smtp.tls in config)")
-            << "\n  API   http://" << config.api.listen.host << ":" << api_port << "  (/healthz, /metrics)\n"
+            << "\n  API   http://" << config.api.listen.host << ":" << api_port
+            << "  (/healthz, /metrics)\n"
             << "  routes:\n";
   for (const auto& r : config.routes) {
     std::cerr << "    " << r.id << ": ";
     for (size_t i = 0; i < r.match.size(); ++i) std::cerr << (i ? ", " : "") << r.match[i];
-    std::cerr << " -> " << (config.quickstart ? "built-in development sink (prints each delivery to stdout)" : "endpoint of route " + r.id) << "\n";
+    std::cerr << " -> "
+              << (config.quickstart ? "built-in development sink (prints each delivery to stdout)"
+                                    : "endpoint of route " + r.id)
+              << "\n";
   }
   if (config.quickstart) {
     std::cerr << "  quickstart defaults (no --config). Try:\n"
@@ -42,6 +49,29 @@ void PrintBanner(const Config& config, uint16_t smtp_port, uint16_t api_port) {
   }
   std::cerr << "  Ctrl-C stops (sessions in flight finish or get 421).\n" << std::flush;
 }
+
+// The API's access recorder on the audit log: one records.read entry per API call that read
+// personal data (actor = the token, what, the parameters, how many records), durable before
+// the response goes out.
+class AuditAccessRecorder final : public api::AccessRecorder {
+ public:
+  explicit AuditAccessRecorder(auditlog::AuditLog& log) : log_(log) {}
+  Status Record(const api::AccessEvent& e) override {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [name, value] : e.params) params[name] = value;
+    auto r = log_.Append({"api:token-" + std::to_string(e.token_id),
+                          "records.read",
+                          {{"what", e.action},
+                           {"records", e.record_ids.size()},
+                           {"filters", params},
+                           {"role", e.role},
+                           {"via", "api"}}});
+    return r.status();
+  }
+
+ private:
+  auditlog::AuditLog& log_;
+};
 
 }  // namespace
 
@@ -59,6 +89,30 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
     return ExitCodeForVaultError(vault.status());
   }
+  // The audit log, open for the whole run; its first entry of the run records the start with
+  // the digests of the config and policy files — never their contents, no personal data.
+  auto audit = auditlog::OpenLocalAuditLog(
+      {config.data_dir, config.master_key_file, /*create_if_missing=*/config.quickstart});
+  if (!audit.ok()) {
+    std::cerr << "mailrelay: audit log: " << audit.status().message() << "\n";
+    return ExitCodeForVaultError(audit.status());
+  }
+  {
+    auto digests =
+        auditlog::StartupDigests(config.quickstart ? "" : config.source, config.policy_dir);
+    if (!digests.ok()) {
+      std::cerr << "mailrelay: " << digests.status().message() << "\n";
+      return kExitConfig;
+    }
+    (*digests)["config"] = config.quickstart ? "quickstart" : "file";
+    (*digests)["regions"] = VaultRegions();
+    (*digests)["routes"] = config.routes.size();
+    auto started = (*audit)->Append({"system", "service.start", std::move(*digests)});
+    if (!started.ok()) {
+      std::cerr << "mailrelay: audit log: " << started.status().message() << "\n";
+      return ExitCodeForVaultError(started.status());
+    }
+  }
   Poco::Net::initializeSSL();
   Metrics metrics;
   relay::RouteTable routes(config.routes);
@@ -66,7 +120,8 @@ int RunService(const Config& config) {
   DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{},
                             config.record_retention_days);
 
-  ApiServer api(config.api, metrics);
+  AuditAccessRecorder recorder(**audit);
+  ApiServer api(config.api, metrics, vault->get(), &recorder);
   if (Status s = api.Start(); !s.ok()) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitUnavailable;
@@ -77,6 +132,7 @@ int RunService(const Config& config) {
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }
   PrintBanner(config, smtp.port(), api.port());
+  if (config.quickstart) api::AnnounceQuickstartTokens(**vault, std::cerr);
   log::Info("service.started")
       .Num("smtp_port", smtp.port())
       .Num("api_port", api.port())
