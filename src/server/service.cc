@@ -73,6 +73,18 @@ class AuditAccessRecorder final : public api::AccessRecorder {
   auditlog::AuditLog& log_;
 };
 
+// Appends the run's first audit entry: the digests of the config and policy files (never
+// their contents), the regions and the route count — no personal data.
+Status RecordServiceStart(auditlog::AuditLog& audit, const Config& config) {
+  MR_ASSIGN_OR_RETURN(
+      nlohmann::json details,
+      auditlog::StartupDigests(config.quickstart ? "" : config.source, config.policy_dir));
+  details["config"] = config.quickstart ? "quickstart" : "file";
+  details["regions"] = VaultRegions();
+  details["routes"] = config.routes.size();
+  return audit.Append({"system", "service.start", std::move(details)}).status();
+}
+
 }  // namespace
 
 int RunService(const Config& config) {
@@ -89,29 +101,16 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
     return ExitCodeForVaultError(vault.status());
   }
-  // The audit log, open for the whole run; its first entry of the run records the start with
-  // the digests of the config and policy files — never their contents, no personal data.
+  // The audit log stays open for the whole run (API reads append to it).
   auto audit = auditlog::OpenLocalAuditLog(
       {config.data_dir, config.master_key_file, /*create_if_missing=*/config.quickstart});
   if (!audit.ok()) {
     std::cerr << "mailrelay: audit log: " << audit.status().message() << "\n";
     return ExitCodeForVaultError(audit.status());
   }
-  {
-    auto digests =
-        auditlog::StartupDigests(config.quickstart ? "" : config.source, config.policy_dir);
-    if (!digests.ok()) {
-      std::cerr << "mailrelay: " << digests.status().message() << "\n";
-      return kExitConfig;
-    }
-    (*digests)["config"] = config.quickstart ? "quickstart" : "file";
-    (*digests)["regions"] = VaultRegions();
-    (*digests)["routes"] = config.routes.size();
-    auto started = (*audit)->Append({"system", "service.start", std::move(*digests)});
-    if (!started.ok()) {
-      std::cerr << "mailrelay: audit log: " << started.status().message() << "\n";
-      return ExitCodeForVaultError(started.status());
-    }
+  if (Status s = RecordServiceStart(**audit, config); !s.ok()) {
+    std::cerr << "mailrelay: audit log: " << s.message() << "\n";
+    return ExitCodeForVaultError(s);
   }
   Poco::Net::initializeSSL();
   Metrics metrics;
