@@ -130,6 +130,9 @@ Status Unreadable(const std::string& path, const keyring::KeySet& keys, const St
 }
 
 Status ApplyKeyAndPragmas(Db& db, const keyring::KeySet& keys) {
+  // First, before any statement: the probe below reads the schema and must wait out another
+  // process's write lock ("database is locked") rather than fail the open.
+  sqlite3_busy_timeout(db.handle(), 10000);
   MR_RETURN_IF_ERROR(keys.WithPageKeyHex([&](std::string_view raw_key) -> Status {
     int rc = sqlite3_key_v2(db.handle(), "main", raw_key.data(), static_cast<int>(raw_key.size()));
     if (rc != SQLITE_OK) return db.Error(rc, "setting the page key");
@@ -141,7 +144,6 @@ Status ApplyKeyAndPragmas(Db& db, const keyring::KeySet& keys) {
 
 // Pragmas that are per connection; must run after the file proved readable.
 Status ApplyConnectionPragmas(Db& db) {
-  sqlite3_busy_timeout(db.handle(), 10000);
   MR_ASSIGN_OR_RETURN(std::string mode, db.QueryText("PRAGMA journal_mode = WAL"));
   if (mode != "wal") {
     return Status::Internal("vault file " + db.path() + " refused WAL mode (got " + mode + ")");
