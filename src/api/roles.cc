@@ -13,11 +13,15 @@ struct RouteEntry {
   Endpoint endpoint;
 };
 
-constexpr std::array<RouteEntry, 4> kRoutes = {{
+constexpr std::array<RouteEntry, 8> kRoutes = {{
     {"GET", "/healthz", Endpoint::kHealthz},
     {"GET", "/metrics", Endpoint::kMetrics},
     {"GET", "/v1/messages", Endpoint::kMessages},
     {"POST", "/dev/sink", Endpoint::kDevSink},
+    {"GET", "/v1/audit/entries", Endpoint::kAuditEntries},
+    {"GET", "/v1/audit/checkpoint", Endpoint::kAuditCheckpoint},
+    {"GET", "/v1/audit/proofs/inclusion", Endpoint::kAuditInclusion},
+    {"GET", "/v1/audit/proofs/consistency", Endpoint::kAuditConsistency},
 }};
 
 }  // namespace
@@ -63,7 +67,17 @@ const AccessRule& RuleFor(Endpoint endpoint) {
   // Message history is personal data: admin and compliance only, and every call is recorded.
   static const AccessRule kMessagesRule =
       MakeRule(false, false, {Role::kAdmin, Role::kCompliance}, true);
+  // The audit log holds no personal data (subjects only as blind indexes), so reading it is
+  // not itself a recorded access. Auditors and admins; compliance works on personal data and
+  // has no need to read the log (docs/api.md).
+  static const AccessRule kAuditRule =
+      MakeRule(false, false, {Role::kAdmin, Role::kAuditor}, false);
   switch (endpoint) {
+    case Endpoint::kAuditEntries:
+    case Endpoint::kAuditCheckpoint:
+    case Endpoint::kAuditInclusion:
+    case Endpoint::kAuditConsistency:
+      return kAuditRule;
     case Endpoint::kHealthz:
     case Endpoint::kDevSink:  // the relay itself posts here, without a token
       return kOpen;

@@ -26,6 +26,10 @@ enum class Endpoint {
   kMetrics,   // GET /metrics
   kMessages,  // GET /v1/messages
   kDevSink,   // POST /dev/sink (only when api.dev_sink, i.e. quickstart)
+  kAuditEntries,      // GET /v1/audit/entries
+  kAuditCheckpoint,   // GET /v1/audit/checkpoint
+  kAuditInclusion,    // GET /v1/audit/proofs/inclusion
+  kAuditConsistency,  // GET /v1/audit/proofs/consistency
 };
 
 // Who may call an endpoint.

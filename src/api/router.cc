@@ -11,10 +11,12 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "api/audit_json.h"
 #include "api/auth.h"
 #include "api/messages_query.h"
 #include "api/record_json.h"
 #include "api/roles.h"
+#include "auditlog/audit_log.h"
 #include "common/log.h"
 #include "vault/token_store.h"
 #include "vault/vault.h"
@@ -123,6 +125,137 @@ class Handler : public HTTPRequestHandler {
       case Endpoint::kMessages:
         Messages(request, response, who);
         return;
+      case Endpoint::kAuditEntries:
+      case Endpoint::kAuditCheckpoint:
+      case Endpoint::kAuditInclusion:
+      case Endpoint::kAuditConsistency:
+        AuditRead(endpoint, request, response);
+        return;
+    }
+  }
+
+  // Returns the query parameters, or answers 400 and returns nullopt.
+  static std::optional<QueryParams> Params(HTTPServerRequest& request,
+                                           HTTPServerResponse& response) {
+    QueryParams params;
+    try {
+      Poco::URI uri(request.getURI());
+      for (auto& [k, v] : uri.getQueryParameters()) params.emplace_back(k, v);
+    } catch (const Poco::Exception&) {
+      ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST, "query string cannot be decoded");
+      return std::nullopt;
+    }
+    return params;
+  }
+
+  static void AuditUnavailable(HTTPServerResponse& response, const Status& s) {
+    log::Error("api.audit_read_failed").Num("status_code", static_cast<int64_t>(s.code())).Emit();
+    ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+               "audit log unavailable; try again");
+  }
+
+  // GET /v1/audit/{entries,checkpoint,proofs/inclusion,proofs/consistency}. The log holds no
+  // personal data, so these reads are not themselves recorded (docs/api.md).
+  void AuditRead(Endpoint endpoint, HTTPServerRequest& request, HTTPServerResponse& response) {
+    auto params = Params(request, response);
+    if (!params) return;
+    // Parameters first: a malformed call is 400 whether or not the log is there.
+    StatusOr<AuditEntriesQuery> eq = AuditEntriesQuery{};
+    StatusOr<AuditInclusionQuery> iq = AuditInclusionQuery{};
+    StatusOr<AuditConsistencyQuery> cq = AuditConsistencyQuery{};
+    Status bad = Status::Ok();
+    switch (endpoint) {
+      case Endpoint::kAuditEntries:
+        eq = ParseAuditEntriesQuery(*params);
+        bad = eq.status();
+        break;
+      case Endpoint::kAuditCheckpoint:
+        if (!params->empty()) {
+          bad = Status::InvalidArgument(params->front().first +
+                                        ": unknown parameter (this endpoint takes none)");
+        }
+        break;
+      case Endpoint::kAuditInclusion:
+        iq = ParseInclusionQuery(*params);
+        bad = iq.status();
+        break;
+      default:
+        cq = ParseConsistencyQuery(*params);
+        bad = cq.status();
+        break;
+    }
+    if (!bad.ok()) {
+      ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST, bad.message());
+      return;
+    }
+    if (ctx_.audit == nullptr) {
+      ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "no audit log");
+      return;
+    }
+    auditlog::AuditLog& log = *ctx_.audit;
+    auto head = log.Latest();
+    if (!head.ok()) return AuditUnavailable(response, head.status());
+    const uint64_t n = head->size;
+    const std::string entries_word = " (the log has " + std::to_string(n) + " entries)";
+    switch (endpoint) {
+      case Endpoint::kAuditEntries: {
+        if (eq->from > n) {
+          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
+                     "from: " + std::to_string(eq->from) + " is beyond the end of the log" +
+                         entries_word);
+          return;
+        }
+        auto entries = log.Entries(eq->from, static_cast<size_t>(eq->limit));
+        if (!entries.ok()) return AuditUnavailable(response, entries.status());
+        // Entries() reads up to the latest head, which may have grown since `head`.
+        const uint64_t size = std::max<uint64_t>(n, eq->from + entries->size());
+        Reply(response, HTTPResponse::HTTP_OK, "application/json",
+              AuditEntriesJson(eq->from, size, *entries).dump());
+        return;
+      }
+      case Endpoint::kAuditCheckpoint:
+        Reply(response, HTTPResponse::HTTP_OK, "text/plain; charset=utf-8", head->checkpoint);
+        return;
+      case Endpoint::kAuditInclusion: {
+        const uint64_t size = iq->size ? iq->size : n;
+        if (iq->size > n) {
+          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
+                     "size: " + std::to_string(iq->size) + " is larger than the log" +
+                         entries_word);
+          return;
+        }
+        if (iq->index >= size) {
+          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
+                     "index: " + std::to_string(iq->index) + " is not below the tree size " +
+                         std::to_string(size) + (iq->size ? "" : entries_word));
+          return;
+        }
+        auto answer = log.ProveInclusion(iq->index, size);
+        if (!answer.ok()) return AuditUnavailable(response, answer.status());
+        Reply(response, HTTPResponse::HTTP_OK, "application/json",
+              InclusionProofJson(*answer).dump());
+        return;
+      }
+      default: {
+        const uint64_t size = cq->size ? cq->size : n;
+        if (cq->size > n) {
+          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
+                     "size: " + std::to_string(cq->size) + " is larger than the log" +
+                         entries_word);
+          return;
+        }
+        if (cq->old_size > size) {
+          ReplyError(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+                     "old: " + std::to_string(cq->old_size) + " is larger than the new size " +
+                         std::to_string(size));
+          return;
+        }
+        auto answer = log.ProveConsistency(cq->old_size, size);
+        if (!answer.ok()) return AuditUnavailable(response, answer.status());
+        Reply(response, HTTPResponse::HTTP_OK, "application/json",
+              ConsistencyProofJson(*answer).dump());
+        return;
+      }
     }
   }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/roles.h"
+#include "auditlog/audit_log.h"
 #include "cli/command.h"
 #include "server/vault_open.h"
 #include "vault/token_store.h"
@@ -14,13 +15,16 @@ namespace {
 
 constexpr char kTokensHelp[] =
     "usage: mailrelay tokens create --role admin|compliance|auditor --name NAME [--config FILE]\n"
+    "                               [--actor NAME]\n"
     "       mailrelay tokens list [--config FILE]\n"
-    "       mailrelay tokens revoke ID [--config FILE]\n"
+    "       mailrelay tokens revoke ID [--config FILE] [--actor NAME]\n"
     "\n"
     "create prints {\"token\", \"id\", \"role\", \"name\"}: the token is shown this once and is\n"
     "stored only as a keyed hash. Use it as \"Authorization: Bearer <token>\".\n"
     "list prints every token (never a secret); revoke stops a token at the next request, also\n"
     "in a running `mailrelay serve`.\n"
+    "create and revoke append a tokens.create / tokens.revoke entry to the audit log (token id,\n"
+    "role, name; never the secret) as cli:<--actor or $USER> before they report success.\n"
     "Roles: admin (everything), compliance (personal data: message history, export, erase,\n"
     "law-enforcement requests), auditor (the audit log). docs/api.md has the table.\n";
 
@@ -47,17 +51,25 @@ int Tokens(const Args& args) {
   }
   const std::string sub = args.positional()[0];
   if (sub == "create") {
-    if (Status s = args.Check({"config", "role", "name"}, {}, 1); !s.ok()) return Usage(s.message());
+    if (Status s = args.Check({"config", "role", "name", "actor"}, {}, 1); !s.ok()) {
+      return Usage(s.message());
+    }
     if (!args.Option("role") || !api::ParseRole(*args.Option("role"))) {
       return Usage("create needs --role admin, compliance or auditor");
     }
     if (!args.Option("name") || args.Option("name")->empty()) {
       return Usage("create needs --name NAME (who or what holds the token)");
     }
+    // The name goes into the audit log: refuse what it would refuse before creating anything.
+    if (Status s = auditlog::CheckNoPlainPersonalData(
+            {AuditActor(args), "tokens.create", {{"name", *args.Option("name")}}});
+        !s.ok()) {
+      return Usage("--name or --actor must not be an e-mail or IP address (it is audited)");
+    }
   } else if (sub == "list") {
     if (Status s = args.Check({"config"}, {}, 1); !s.ok()) return Usage(s.message());
   } else if (sub == "revoke") {
-    if (Status s = args.Check({"config"}, {}, 2); !s.ok()) return Usage(s.message());
+    if (Status s = args.Check({"config", "actor"}, {}, 2); !s.ok()) return Usage(s.message());
     const std::string& id = args.positional()[1];
     if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
       return Usage("revoke needs a token id (a number, from `mailrelay tokens list`)");
@@ -85,6 +97,21 @@ int Tokens(const Args& args) {
     if (!issued.ok()) {
       std::cerr << "mailrelay tokens create: " << issued.status().message() << "\n";
       return issued.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitDataErr;
+    }
+    // Audited before anything is shown; a token whose creation is not in the log is revoked.
+    if (Status a = AuditAppend(*config, args, "tokens.create",
+                               {{"token_id", issued->info.id},
+                                {"role", issued->info.role},
+                                {"name", issued->info.name}});
+        !a.ok()) {
+      vault::WipeString(issued->token);
+      Status r = (*store)->Revoke(issued->info.id);
+      std::cerr << "mailrelay tokens create: audit log: " << a.message() << "\n"
+                << (r.ok() ? "the token was revoked again and is not shown\n"
+                           : "the token could not be revoked again (" + r.message() +
+                                 "); revoke it: mailrelay tokens revoke " +
+                                 std::to_string(issued->info.id) + "\n");
+      return kExitDataErr;
     }
     nlohmann::json out = {{"token", issued->token},
                           {"id", issued->info.id},
@@ -114,6 +141,21 @@ int Tokens(const Args& args) {
   Status s = (*store)->Revoke(id);
   if (!s.ok()) {
     std::cerr << "mailrelay tokens revoke: " << s.message() << "\n";
+    return kExitDataErr;
+  }
+  // The details name the token as the list shows it (role and name), never the secret.
+  nlohmann::json details = {{"token_id", id}};
+  if (auto tokens = (*store)->List(); tokens.ok()) {
+    for (const auto& t : *tokens) {
+      if (t.id == id) {
+        details["role"] = t.role;
+        details["name"] = t.name;
+      }
+    }
+  }
+  if (Status a = AuditAppend(*config, args, "tokens.revoke", std::move(details)); !a.ok()) {
+    std::cerr << "mailrelay tokens revoke: the token is revoked, but the audit log failed: "
+              << a.message() << "\n";
     return kExitDataErr;
   }
   std::cout << nlohmann::json{{"revoked", id}}.dump() << "\n";

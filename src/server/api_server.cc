@@ -11,8 +11,8 @@
 namespace mailrelay::server {
 
 ApiServer::ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* vault,
-                     api::AccessRecorder* recorder)
-    : config_(config), metrics_(metrics), vault_(vault), recorder_(recorder) {}
+                     api::AccessRecorder* recorder, auditlog::AuditLog* audit)
+    : config_(config), metrics_(metrics), vault_(vault), recorder_(recorder), audit_(audit) {}
 
 ApiServer::~ApiServer() { Stop(); }
 
@@ -30,6 +30,7 @@ Status ApiServer::Start() {
     api::ApiContext ctx;
     ctx.vault = vault_;
     ctx.recorder = recorder_;
+    ctx.audit = audit_;
     ctx.dev_sink = config_.dev_sink;
     Metrics* metrics = &metrics_;
     ctx.metrics_text = [metrics] { return metrics->Render(); };

@@ -56,6 +56,29 @@ TEST(RolesTest, DevSinkIsOpen) {
   EXPECT_EQ(Authorize(Endpoint::kDevSink, NoToken()), Decision::kAllow);
 }
 
+TEST(RolesTest, AuditLogIsForAuditorsAndAdmins) {
+  for (Endpoint e : {Endpoint::kAuditEntries, Endpoint::kAuditCheckpoint,
+                     Endpoint::kAuditInclusion, Endpoint::kAuditConsistency}) {
+    for (bool loopback : {false, true}) {
+      EXPECT_EQ(Authorize(e, NoToken(loopback)), Decision::kUnauthenticated);
+      EXPECT_EQ(Authorize(e, BadToken(loopback)), Decision::kUnauthenticated);
+      EXPECT_EQ(Authorize(e, As(Role::kAdmin, loopback)), Decision::kAllow);
+      EXPECT_EQ(Authorize(e, As(Role::kAuditor, loopback)), Decision::kAllow);
+      EXPECT_EQ(Authorize(e, As(Role::kCompliance, loopback)), Decision::kForbidden);
+    }
+    EXPECT_FALSE(RuleFor(e).personal_data);
+  }
+  EXPECT_EQ(MatchRoute("GET", "/v1/audit/entries", false).endpoint, Endpoint::kAuditEntries);
+  EXPECT_EQ(MatchRoute("GET", "/v1/audit/checkpoint", false).endpoint,
+            Endpoint::kAuditCheckpoint);
+  EXPECT_EQ(MatchRoute("GET", "/v1/audit/proofs/inclusion", false).endpoint,
+            Endpoint::kAuditInclusion);
+  EXPECT_EQ(MatchRoute("GET", "/v1/audit/proofs/consistency", false).endpoint,
+            Endpoint::kAuditConsistency);
+  EXPECT_EQ(MatchRoute("POST", "/v1/audit/entries", false).allow, "GET");
+  EXPECT_FALSE(MatchRoute("GET", "/v1/audit/proofs", false).endpoint);
+}
+
 TEST(RolesTest, RouteMatching) {
   EXPECT_EQ(MatchRoute("GET", "/healthz", false).endpoint, Endpoint::kHealthz);
   EXPECT_EQ(MatchRoute("GET", "/metrics", false).endpoint, Endpoint::kMetrics);
