@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "vault/store_file.h"
+#include "vault/sweep.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -350,6 +351,13 @@ StatusOr<std::vector<StoredRecord>> RegionStore::FindByIndex(const std::string& 
   // Rows keep a prefix; the caller decrypts and compares every candidate.
   s.BindBlob(1, std::string_view(index).substr(0, kStoredBlindIndexBytes));
   return ReadRows(s);
+}
+
+StatusOr<SweepCounts> RegionStore::Sweep(int64_t now_ms, bool dry_run) {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *keys_));
+  // Deleted and rewritten pages pass through the page cache decrypted: never a temp file.
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
+  return SweepRegion(*db, now_ms, dry_run);
 }
 
 }  // namespace mailrelay::vault

@@ -115,6 +115,14 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
   return vault;
 }
 
+StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(int64_t now_ms, bool dry_run) {
+  std::map<std::string, SweepCounts> out;
+  for (const std::string& region : regions_) {
+    MR_ASSIGN_OR_RETURN(out[region], Region(region)->Sweep(now_ms, dry_run));
+  }
+  return out;
+}
+
 RegionStore* Vault::Region(std::string_view region) const {
   auto it = stores_.find(region);
   return it == stores_.end() ? nullptr : it->second.get();

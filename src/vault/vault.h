@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "vault/query.h"
 #include "vault/record.h"
+#include "vault/sweep_counts.h"
 
 namespace mailrelay::keyring {
 class KeySet;
@@ -76,6 +77,11 @@ class Vault {
   // Reads every page of every region file (PRAGMA quick_check, which also checks each page's
   // SQLCipher HMAC); kDataLoss naming the file if any is damaged. O(size of the vault).
   Status Verify();
+
+  // Retention sweep as of `now_ms` (unix ms), region by region: deletes records whose
+  // expires_at_ms <= now_ms, clears fields whose expiry <= now_ms (they read back ""), frees
+  // the space. With `dry_run`, only counts. Returns the counts by region id.
+  StatusOr<std::map<std::string, SweepCounts>> Sweep(int64_t now_ms, bool dry_run = false);
 
   const std::vector<std::string>& regions() const { return regions_; }
 

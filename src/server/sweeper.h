@@ -1,0 +1,48 @@
+// server/sweeper.h — the retention sweep inside `serve`: a thread that sweeps the vault once at
+// start and then every `interval`, appending a retention.sweep audit entry (counts only) after
+// each sweep that changed something. Stop() wakes and joins it (a sweep in progress finishes
+// its current region first). docs/retention.md.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "auditlog/audit_log.h"
+#include "vault/vault.h"
+
+namespace mailrelay::server {
+
+inline constexpr std::chrono::seconds kDefaultSweepInterval{600};
+
+class Sweeper {
+ public:
+  // `vault` and `audit` must outlive the sweeper.
+  Sweeper(vault::Vault& vault, auditlog::AuditLog& audit,
+          std::chrono::milliseconds interval = kDefaultSweepInterval);
+  ~Sweeper();  // Stop()
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+  void Start();
+  void Stop();
+  // Sweeps finished so far (tests).
+  uint64_t sweeps() const;
+
+ private:
+  void Loop();
+  void SweepOnce();
+
+  vault::Vault& vault_;
+  auditlog::AuditLog& audit_;
+  const std::chrono::milliseconds interval_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;    // guarded by mu_
+  uint64_t sweeps_ = 0;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace mailrelay::server
