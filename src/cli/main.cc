@@ -26,6 +26,8 @@ constexpr char kTopHelp[] =
     "         [--config FILE]       API bearer tokens (a new token is printed once)\n"
     "  audit log|checkpoint|prove|export|verify … [--config FILE]\n"
     "                               the signed audit log: entries, checkpoints, proofs, export\n"
+    "  sweep [--now ISO8601] [--dry-run] [--config FILE]\n"
+    "                               retention sweep: delete expired records, clear expired fields\n"
     "  help                         this text\n"
     "\n"
     "Every command takes --help.\n";
@@ -50,6 +52,7 @@ int Main(int argc, char** argv) {
   if (command == "messages") return Messages(*args);
   if (command == "audit") return Audit(*args);
   if (command == "tokens") return Tokens(*args);
+  if (command == "sweep") return Sweep(*args);
   std::cerr << "mailrelay: unknown command \"" << command << "\"\n\n" << kTopHelp;
   return kExitUsage;
 }

@@ -30,13 +30,14 @@ std::string HeaderValue(const mime::Message& m, std::string_view name) {
 
 DeliveryPipeline::DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http,
                                    vault::Vault& vault, Metrics& metrics,
-                                   mime::Limits mime_limits, int retention_days)
+                                   mime::Limits mime_limits,
+                                   const RetentionPolicy& retention)
     : routes_(routes),
       http_(http),
       vault_(vault),
       metrics_(metrics),
       mime_limits_(mime_limits),
-      retention_days_(retention_days) {}
+      retention_(retention) {}
 
 smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
   const auto started = std::chrono::steady_clock::now();
@@ -99,12 +100,15 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
   const std::string subject = parsed.ok() ? HeaderValue(*parsed, "subject") : std::string();
   const std::string message_id_header =
       parsed.ok() ? HeaderValue(*parsed, "message-id") : std::string();
+  // Expiry from the policy in force, stored with the record (docs/retention.md).
+  const RecordExpiry expiry = retention_.ExpiryFor(route->region, received_ms);
   for (const std::string& recipient : env.recipients) {
     vault::MetadataRecord r;
     r.id = NewSortableId(static_cast<uint64_t>(received_ms));
     r.message_id_ref = message.id;
     r.received_at_ms = received_ms;
-    r.expires_at_ms = received_ms + int64_t{retention_days_} * 86400 * 1000;
+    r.expires_at_ms = expiry.record_ms;
+    r.field_expires_at_ms = expiry.fields_ms;
     r.smtp_code = reply.code;
     r.http_status = outcome.status;
     r.processing_ms = processing_ms;

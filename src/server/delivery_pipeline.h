@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/config.h"
+#include "common/retention.h"
 #include "mime/message.h"
 #include "relay/http_client.h"
 #include "relay/route_table.h"
@@ -17,7 +18,7 @@ class DeliveryPipeline {
  public:
   // All references must outlive the pipeline.
   DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http, vault::Vault& vault,
-                   Metrics& metrics, mime::Limits mime_limits, int retention_days);
+                   Metrics& metrics, mime::Limits mime_limits, const RetentionPolicy& retention);
 
   // Returns the reply for the sender once the endpoint answered (or failed to).
   smtp::Reply Deliver(const smtp::Deliver& message);
@@ -28,7 +29,7 @@ class DeliveryPipeline {
   vault::Vault& vault_;
   Metrics& metrics_;
   mime::Limits mime_limits_;
-  int retention_days_;
+  const RetentionPolicy& retention_;
 };
 
 }  // namespace mailrelay::server

@@ -12,12 +12,14 @@
 #include "api/quickstart_tokens.h"
 #include "auditlog/audit_log.h"
 #include "common/log.h"
+#include "common/retention.h"
 #include "relay/http_client.h"
 #include "relay/route_table.h"
 #include "server/api_server.h"
 #include "server/delivery_pipeline.h"
 #include "server/metrics.h"
 #include "server/smtp_listener.h"
+#include "server/sweeper.h"
 #include "server/vault_open.h"
 
 namespace mailrelay::server {
@@ -96,6 +98,12 @@ int RunService(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // A retention policy beyond the DPA never starts (exit 78 naming file, pointer and limit).
+  auto retention = LoadRetentionPolicy(config.policy_dir);
+  if (!retention.ok()) {
+    std::cerr << "mailrelay: " << retention.status().message() << "\n";
+    return kExitConfig;
+  }
   auto vault = OpenVaultForService(config);
   if (!vault.ok()) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
@@ -116,11 +124,10 @@ int RunService(const Config& config) {
   Metrics metrics;
   relay::RouteTable routes(config.routes);
   relay::HttpClient http;
-  DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{},
-                            config.record_retention_days);
+  DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{}, *retention);
 
   AuditAccessRecorder recorder(**audit);
-  ApiServer api(config.api, metrics, vault->get(), &recorder);
+  ApiServer api(config.api, metrics, vault->get(), &recorder, audit->get());
   if (Status s = api.Start(); !s.ok()) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitUnavailable;
@@ -130,6 +137,8 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }
+  Sweeper sweeper(**vault, **audit);
+  sweeper.Start();
   PrintBanner(config, smtp.port(), api.port());
   if (config.quickstart) api::AnnounceQuickstartTokens(**vault, std::cerr);
   log::Info("service.started")
@@ -141,6 +150,7 @@ int RunService(const Config& config) {
   int signo = 0;
   sigwait(&stop_signals, &signo);
   log::Info("service.stopping").Num("signal", signo).Emit();
+  sweeper.Stop();
   size_t left = smtp.Stop(kShutdownGraceS);
   if (left > 0) {
     log::Warn("service.sessions_abandoned").Num("sessions", static_cast<int64_t>(left)).Emit();
