@@ -27,9 +27,8 @@ StatusOr<vault::MessageQuery> ParseMessagesQuery(
   std::set<std::string> seen;
   for (const auto& [name, value] : params) {
     if (!kKnown.count(name)) {
-      return Status::InvalidArgument(
-          "unknown query parameter '" + name.substr(0, 40) +
-          "'; known: route, status, since, limit, cursor");
+      return Status::InvalidArgument("unknown query parameter '" + name.substr(0, 40) +
+                                     "'; known: route, status, since, limit, cursor");
     }
     if (!seen.insert(name).second) {
       return Status::InvalidArgument(name + ": given more than once");
@@ -48,8 +47,7 @@ StatusOr<vault::MessageQuery> ParseMessagesQuery(
     } else if (name == "since") {
       auto ms = ParseTimeMs(value);
       if (!ms) {
-        return Status::InvalidArgument(
-            "since: must be unix milliseconds or YYYY-MM-DDTHH:MM:SSZ");
+        return Status::InvalidArgument("since: must be unix milliseconds or YYYY-MM-DDTHH:MM:SSZ");
       }
       q.since_ms = *ms;
     } else if (name == "limit") {

@@ -15,8 +15,7 @@ void AnnounceQuickstartTokens(vault::Vault& vault, std::ostream& out) {
   }
   auto existing = (*store)->List();
   if (!existing.ok()) {
-    out << "  API tokens: cannot be listed (" << existing.status().message() << ")\n"
-        << std::flush;
+    out << "  API tokens: cannot be listed (" << existing.status().message() << ")\n" << std::flush;
     return;
   }
   if (!existing->empty()) {
@@ -35,8 +34,8 @@ void AnnounceQuickstartTokens(vault::Vault& vault, std::ostream& out) {
           << ")\n";
       continue;
     }
-    out << "    " << RoleName(role) << std::string(12 - RoleName(role).size(), ' ')
-        << issued->token << "\n";
+    out << "    " << RoleName(role) << std::string(12 - RoleName(role).size(), ' ') << issued->token
+        << "\n";
     vault::WipeString(issued->token);
   }
   out << std::flush;

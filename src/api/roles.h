@@ -22,10 +22,10 @@ std::string_view RoleName(Role role);
 const std::vector<Role>& AllRoles();
 
 enum class Endpoint {
-  kHealthz,   // GET /healthz
-  kMetrics,   // GET /metrics
-  kMessages,  // GET /v1/messages
-  kDevSink,   // POST /dev/sink (only when api.dev_sink, i.e. quickstart)
+  kHealthz,           // GET /healthz
+  kMetrics,           // GET /metrics
+  kMessages,          // GET /v1/messages
+  kDevSink,           // POST /dev/sink (only when api.dev_sink, i.e. quickstart)
   kAuditEntries,      // GET /v1/audit/entries
   kAuditCheckpoint,   // GET /v1/audit/checkpoint
   kAuditInclusion,    // GET /v1/audit/proofs/inclusion
@@ -34,19 +34,19 @@ enum class Endpoint {
 
 // Who may call an endpoint.
 struct AccessRule {
-  bool open = false;                     // anyone; an Authorization header is not even read
-  bool loopback_without_token = false;   // a loopback client needs no token; others do
-  std::vector<Role> roles;               // roles a token must have
-  bool personal_data = false;            // reads personal data: goes through AccessRecorder
+  bool open = false;                    // anyone; an Authorization header is not even read
+  bool loopback_without_token = false;  // a loopback client needs no token; others do
+  std::vector<Role> roles;              // roles a token must have
+  bool personal_data = false;           // reads personal data: goes through AccessRecorder
 };
 
 const AccessRule& RuleFor(Endpoint endpoint);
 
 // What the server knows about a caller before the role check.
 struct Caller {
-  bool has_token = false;     // an Authorization header was sent
-  std::optional<Role> role;   // set iff the token is valid (exists, matches, not revoked)
-  bool loopback = false;      // the peer address is 127.0.0.0/8 or ::1
+  bool has_token = false;    // an Authorization header was sent
+  std::optional<Role> role;  // set iff the token is valid (exists, matches, not revoked)
+  bool loopback = false;     // the peer address is 127.0.0.0/8 or ::1
 };
 
 enum class Decision {

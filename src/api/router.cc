@@ -48,9 +48,8 @@ void ReplyError(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
 void ReplyUnauthenticated(HTTPServerResponse& response, const std::string& message,
                           bool bad_token) {
   // RFC 6750 §3: no error attribute when no credentials were sent.
-  response.set("WWW-Authenticate", bad_token
-                                       ? R"(Bearer realm="mailrelay", error="invalid_token")"
-                                       : R"(Bearer realm="mailrelay")");
+  response.set("WWW-Authenticate", bad_token ? R"(Bearer realm="mailrelay", error="invalid_token")"
+                                             : R"(Bearer realm="mailrelay")");
   ReplyError(response, HTTPResponse::HTTP_UNAUTHORIZED, message);
 }
 
@@ -200,9 +199,9 @@ class Handler : public HTTPRequestHandler {
     switch (endpoint) {
       case Endpoint::kAuditEntries: {
         if (eq->from > n) {
-          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
-                     "from: " + std::to_string(eq->from) + " is beyond the end of the log" +
-                         entries_word);
+          ReplyError(
+              response, HTTPResponse::HTTP_NOT_FOUND,
+              "from: " + std::to_string(eq->from) + " is beyond the end of the log" + entries_word);
           return;
         }
         auto entries = log.Entries(eq->from, static_cast<size_t>(eq->limit));
@@ -219,9 +218,9 @@ class Handler : public HTTPRequestHandler {
       case Endpoint::kAuditInclusion: {
         const uint64_t size = iq->size ? iq->size : n;
         if (iq->size > n) {
-          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
-                     "size: " + std::to_string(iq->size) + " is larger than the log" +
-                         entries_word);
+          ReplyError(
+              response, HTTPResponse::HTTP_NOT_FOUND,
+              "size: " + std::to_string(iq->size) + " is larger than the log" + entries_word);
           return;
         }
         if (iq->index >= size) {
@@ -239,9 +238,9 @@ class Handler : public HTTPRequestHandler {
       default: {
         const uint64_t size = cq->size ? cq->size : n;
         if (cq->size > n) {
-          ReplyError(response, HTTPResponse::HTTP_NOT_FOUND,
-                     "size: " + std::to_string(cq->size) + " is larger than the log" +
-                         entries_word);
+          ReplyError(
+              response, HTTPResponse::HTTP_NOT_FOUND,
+              "size: " + std::to_string(cq->size) + " is larger than the log" + entries_word);
           return;
         }
         if (cq->old_size > size) {
@@ -260,8 +259,8 @@ class Handler : public HTTPRequestHandler {
   }
 
   // The auth middleware. Returns true when the call may go on; otherwise it has answered.
-  bool Authenticate(HTTPServerRequest& request, HTTPServerResponse& response,
-                    Endpoint endpoint, Authenticated* who) {
+  bool Authenticate(HTTPServerRequest& request, HTTPServerResponse& response, Endpoint endpoint,
+                    Authenticated* who) {
     Caller caller;
     caller.has_token = request.has("Authorization");
     try {
@@ -281,8 +280,8 @@ class Handler : public HTTPRequestHandler {
         return false;
       } else {
         auto store = ctx_.vault->Tokens();
-        StatusOr<vault::TokenInfo> info =
-            store.ok() ? (*store)->Authenticate(*token) : StatusOr<vault::TokenInfo>(store.status());
+        StatusOr<vault::TokenInfo> info = store.ok() ? (*store)->Authenticate(*token)
+                                                     : StatusOr<vault::TokenInfo>(store.status());
         if (info.ok()) {
           if (auto role = ParseRole(info->role)) {
             caller.role = role;
@@ -348,8 +347,7 @@ class Handler : public HTTPRequestHandler {
     if (!page.ok()) {
       if (page.status().code() == StatusCode::kInvalidArgument) {
         // The only argument the vault checks beyond ours is the cursor.
-        ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST,
-                   "cursor: " + page.status().message());
+        ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST, "cursor: " + page.status().message());
       } else {
         log::Error("api.messages_failed")
             .Num("status_code", static_cast<int64_t>(page.status().code()))
@@ -370,7 +368,9 @@ class Handler : public HTTPRequestHandler {
     NoopAccessRecorder noop;
     AccessRecorder& recorder = ctx_.recorder ? *ctx_.recorder : noop;
     if (Status s = recorder.Record(event); !s.ok()) {
-      log::Error("api.access_record_failed").Num("status_code", static_cast<int64_t>(s.code())).Emit();
+      log::Error("api.access_record_failed")
+          .Num("status_code", static_cast<int64_t>(s.code()))
+          .Emit();
       ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                  "access could not be recorded; nothing disclosed");
       return;

@@ -29,7 +29,7 @@ struct ApiContext {
   std::function<std::string()> metrics_text;  // GET /metrics body (Prometheus text)
   AccessRecorder* recorder = nullptr;         // null: NoopAccessRecorder
   bool dev_sink = false;                      // POST /dev/sink prints deliveries to stdout
-  auditlog::AuditLog* audit = nullptr;  // /v1/audit/* reads; null: those calls answer 503
+  auditlog::AuditLog* audit = nullptr;        // /v1/audit/* reads; null: those calls answer 503
 };
 
 // Returns a new factory (the caller, normally HTTPServer, owns it). Everything `context`

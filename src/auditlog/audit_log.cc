@@ -39,7 +39,8 @@ int64_t NowMs() {
 nlohmann::json HashList(const std::vector<Hash>& hashes) {
   nlohmann::json out = nlohmann::json::array();
   for (const Hash& h : hashes) {
-    out.push_back(Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())));
+    out.push_back(
+        Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())));
   }
   return out;
 }
@@ -51,7 +52,8 @@ std::string B64(const Hash& h) {
 // Looks for an e-mail address or an IP address in `s`.
 bool LooksPersonal(const std::string& s) {
   static const std::regex email(R"([^\s@<>"]+@[^\s@<>"]+\.[A-Za-z0-9-]{2,})");
-  static const std::regex ipv4(R"((^|[^0-9.])(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}($|[^0-9.]))");
+  static const std::regex ipv4(
+      R"((^|[^0-9.])(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}($|[^0-9.]))");
   if (s.find('@') != std::string::npos && std::regex_search(s, email)) return true;
   if (std::regex_search(s, ipv4)) return true;
   if (s.find(':') != std::string::npos) {
@@ -96,8 +98,7 @@ Status CheckJson(const nlohmann::json& v, const std::string& path) {
 }
 
 // Writes `data` to dir/name through a temp file, fsync and rename.
-Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           std::string_view data) {
+Status WriteFileAtomically(const std::string& dir, const std::string& name, std::string_view data) {
   std::string path = dir + "/" + name, tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -125,8 +126,8 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
 }  // namespace
 
 nlohmann::json InclusionAnswer::ToJson() const {
-  nlohmann::json j = {{"index", index}, {"size", size}, {"leaf_hash", B64(leaf_hash)},
-                      {"proof", HashList(proof)}};
+  nlohmann::json j = {
+      {"index", index}, {"size", size}, {"leaf_hash", B64(leaf_hash)}, {"proof", HashList(proof)}};
   if (checkpoint) j["checkpoint"] = *checkpoint;
   return j;
 }
@@ -294,9 +295,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(std::unique_ptr<LogStore> sto
   MR_RETURN_IF_ERROR(log->LoadState(head, log->state_));
   MR_ASSIGN_OR_RETURN(uint64_t leaves, log->store_->LeafCount());
   if (leaves < head.size) {
-    return Status::DataLoss("audit log: the latest checkpoint covers " +
-                            std::to_string(head.size) + " entries but the store holds " +
-                            std::to_string(leaves));
+    return Status::DataLoss("audit log: the latest checkpoint covers " + std::to_string(head.size) +
+                            " entries but the store holds " + std::to_string(leaves));
   }
   return log;
 }
@@ -374,13 +374,12 @@ void AuditLog::WriteBatch(const std::vector<Pending*>& batch) {
       if (theirs.range.size() < next.range.size()) {
         return Status::DataLoss("audit log rolled back: the store's latest checkpoint has " +
                                 std::to_string(theirs.range.size()) +
-                                " entries, this process saw " +
-                                std::to_string(next.range.size()));
+                                " entries, this process saw " + std::to_string(next.range.size()));
       }
       MR_ASSIGN_OR_RETURN(std::vector<Hash> proof,
                           ConsistencyProof(txn, next.range.size(), theirs.range.size()));
-      Status c = VerifyConsistency(next.range.size(), theirs.range.size(), proof, next.root,
-                                   theirs.root);
+      Status c =
+          VerifyConsistency(next.range.size(), theirs.range.size(), proof, next.root, theirs.root);
       if (!c.ok()) {
         return Status::DataLoss("audit log: another writer's checkpoint of size " +
                                 std::to_string(theirs.range.size()) +
@@ -434,8 +433,7 @@ Status AuditLog::WriteBatchTxn(LogWriteTxn& txn, const std::vector<Pending*>& ba
   if (!c.ok()) {
     return Status::DataLoss("audit log: the new tree of size " + std::to_string(new_size) +
                             " is not consistent with the last signed checkpoint (size " +
-                            std::to_string(old_size) + "): " + c.message() +
-                            "; refusing to sign");
+                            std::to_string(old_size) + "): " + c.message() + "; refusing to sign");
   }
   StoredHead head;
   head.generation = next.generation + 1;
@@ -479,9 +477,8 @@ StatusOr<InclusionAnswer> AuditLog::ProveInclusion(uint64_t index, uint64_t size
   MR_ASSIGN_OR_RETURN(SignedHead head, Latest());
   if (size == 0) size = head.size;
   if (size > head.size) {
-    return Status::InvalidArgument("size " + std::to_string(size) +
-                                   " is larger than the log (" + std::to_string(head.size) +
-                                   " entries)");
+    return Status::InvalidArgument("size " + std::to_string(size) + " is larger than the log (" +
+                                   std::to_string(head.size) + " entries)");
   }
   if (index >= size) {
     return Status::InvalidArgument("index " + std::to_string(index) +
@@ -501,9 +498,8 @@ StatusOr<ConsistencyAnswer> AuditLog::ProveConsistency(uint64_t size1, uint64_t 
   MR_ASSIGN_OR_RETURN(SignedHead head, Latest());
   if (size2 == 0) size2 = head.size;
   if (size2 > head.size) {
-    return Status::InvalidArgument("size " + std::to_string(size2) +
-                                   " is larger than the log (" + std::to_string(head.size) +
-                                   " entries)");
+    return Status::InvalidArgument("size " + std::to_string(size2) + " is larger than the log (" +
+                                   std::to_string(head.size) + " entries)");
   }
   if (size1 > size2) {
     return Status::InvalidArgument("the old size " + std::to_string(size1) +
@@ -557,15 +553,15 @@ AuditLog::Stats AuditLog::stats() const {
 
 StatusOr<std::unique_ptr<AuditLog>> OpenLocalAuditLog(const LocalAuditLogOptions& options) {
   MR_ASSIGN_OR_RETURN(vault::AuditFiles files,
-                      vault::OpenAuditFiles({options.data_dir, options.master_key_path,
-                                             options.create_if_missing}));
+                      vault::OpenAuditFiles(
+                          {options.data_dir, options.master_key_path, options.create_if_missing}));
   MR_ASSIGN_OR_RETURN(std::optional<std::string> origin, files.store->Setting(kOriginSetting));
   PublicKey pub{};
   std::copy(files.signing_key->PublicKey().begin(), files.signing_key->PublicKey().end(),
             pub.begin());
   std::string name = origin ? *origin : DefaultOrigin(pub);
-  auto signer = std::make_unique<KeyNoteSigner<keyring::AuditSigningKey>>(
-      name, std::move(files.signing_key));
+  auto signer =
+      std::make_unique<KeyNoteSigner<keyring::AuditSigningKey>>(name, std::move(files.signing_key));
   return AuditLog::Open(std::move(files.store), std::move(signer));
 }
 

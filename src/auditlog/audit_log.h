@@ -130,8 +130,8 @@ std::string NowRfc3339();
 class AuditLog {
  public:
   struct Options {
-    size_t max_batch = 4096;                // entries per transaction (and checkpoint)
-    std::function<std::string()> clock;     // entry times; default NowRfc3339
+    size_t max_batch = 4096;             // entries per transaction (and checkpoint)
+    std::function<std::string()> clock;  // entry times; default NowRfc3339
   };
 
   // Opens the log in `store`, signing with `signer` (its key name is the origin). An empty
@@ -200,18 +200,18 @@ class AuditLog {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool writing_ = false;        // a leader is writing a batch; guarded by mu_
-  State state_;                 // only the leader touches it (writing_ == true)
-  Stats stats_;                 // guarded by mu_
+  std::deque<Pending*> queue_;       // guarded by mu_
+  bool writing_ = false;             // a leader is writing a batch; guarded by mu_
+  State state_;                      // only the leader touches it (writing_ == true)
+  Stats stats_;                      // guarded by mu_
   uint64_t checked_generation_ = 0;  // the last head Latest() verified; guarded by mu_
   std::string checked_checkpoint_;   // guarded by mu_
 };
 
 struct LocalAuditLogOptions {
-  std::string data_dir;             // audit.db (and control.db, for the signing key)
-  std::string master_key_path;      // $MAILRELAY_MASTER_KEY overrides it
-  bool create_if_missing = false;   // `keys init` / quickstart
+  std::string data_dir;            // audit.db (and control.db, for the signing key)
+  std::string master_key_path;     // $MAILRELAY_MASTER_KEY overrides it
+  bool create_if_missing = false;  // `keys init` / quickstart
 };
 
 // Opens the local audit log: vault/audit_store.h's SQLCipher store and the keyring's wrapped

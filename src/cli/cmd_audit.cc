@@ -97,10 +97,11 @@ std::string Trim(std::string s) {
 int PrintReport(const auditlog::ExportReport& report, std::vector<auditlog::ExportProblem> pre) {
   nlohmann::json problems = nlohmann::json::array();
   for (const auto& p : pre) problems.push_back({{"code", p.code}, {"message", p.message}});
-  for (const auto& p : report.problems) problems.push_back({{"code", p.code}, {"message", p.message}});
+  for (const auto& p : report.problems)
+    problems.push_back({{"code", p.code}, {"message", p.message}});
   for (const auto& p : problems) {
-    std::cerr << "FAIL " << p["code"].get<std::string>() << ": "
-              << p["message"].get<std::string>() << "\n";
+    std::cerr << "FAIL " << p["code"].get<std::string>() << ": " << p["message"].get<std::string>()
+              << "\n";
   }
   const bool ok = problems.empty();
   nlohmann::json out = {{"ok", ok}, {"entries", report.entries}, {"problems", problems}};
@@ -165,8 +166,9 @@ int VerifyDir(const Args& args, const std::string& dir) {
   auditlog::ExportReport report = auditlog::VerifyExport(input, *key);
   // A missing checkpoint is reported once, as the missing file.
   if (!checkpoint) {
-    std::erase_if(report.problems,
-                  [](const auditlog::ExportProblem& p) { return p.code.rfind("checkpoint", 0) == 0; });
+    std::erase_if(report.problems, [](const auditlog::ExportProblem& p) {
+      return p.code.rfind("checkpoint", 0) == 0;
+    });
   }
   return PrintReport(report, pre);
 }
@@ -240,7 +242,8 @@ int Audit(const Args& args) {
   }
   if (!check.ok()) return Usage(check.message());
 
-  if (sub == "verify" && args.positional().size() == 2) return VerifyDir(args, args.positional()[1]);
+  if (sub == "verify" && args.positional().size() == 2)
+    return VerifyDir(args, args.positional()[1]);
 
   // Validate the numbers before touching any file.
   std::optional<uint64_t> from = 0, limit = kDefaultLogLimit, index, size = 0, old_size;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "api/record_json.h"
 #include "cli/command.h"
 #include "server/vault_open.h"
 #include "vault/query.h"
@@ -30,26 +31,6 @@ std::optional<int64_t> ParseTimeMs(const std::string& text) {
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) return std::nullopt;
   return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
-
-nlohmann::json RecordJson(const vault::MetadataRecord& r) {
-  return {{"id", r.id},
-          {"message", r.message_id_ref},
-          {"received_at_ms", r.received_at_ms},
-          {"expires_at_ms", r.expires_at_ms},
-          {"smtp_code", r.smtp_code},
-          {"http_status", r.http_status},
-          {"processing_ms", r.processing_ms},
-          {"size", r.size},
-          {"account", r.account},
-          {"route", r.route},
-          {"region", r.region},
-          {"sender_ip", r.sender_ip},
-          {"message_id", r.message_id},
-          {"sender", r.sender},
-          {"recipient", r.recipient},
-          {"subject", r.subject},
-          {"server_response", r.server_response}};
 }
 
 }  // namespace
@@ -120,12 +101,7 @@ int Messages(const Args& args) {
               << "\n";
     return server::ExitCodeForVaultError(a);
   }
-  nlohmann::json out = {
-      {"messages", nlohmann::json::array()},
-      {"next_cursor",
-       page->next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page->next_cursor)}};
-  for (const auto& r : page->records) out["messages"].push_back(RecordJson(r));
-  std::cout << out.dump(2) << "\n";
+  std::cout << api::MessagePageJson(*page).dump(2) << "\n";
   return 0;
 }
 

@@ -56,7 +56,8 @@ StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
   }
   unsigned long port = 0;
   for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9') return Status::InvalidArgument("bad port in \"" + std::string(text) + "\"");
+    if (c < '0' || c > '9')
+      return Status::InvalidArgument("bad port in \"" + std::string(text) + "\"");
     port = port * 10 + static_cast<unsigned long>(c - '0');
     if (port > 65535) break;
   }
@@ -158,8 +159,8 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
 StatusOr<Config> LoadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::NotFound("config file \"" + path + "\" cannot be opened: " +
-                            std::strerror(errno));
+    return Status::NotFound("config file \"" + path +
+                            "\" cannot be opened: " + std::strerror(errno));
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -67,7 +66,7 @@ struct Config {
   std::string source;  // file path, or "<quickstart>"
   bool quickstart = false;
   std::string data_dir = "./var";
-  std::string master_key_file;  // default: <data_dir>/master.key; $MAILRELAY_MASTER_KEY wins
+  std::string master_key_file;     // default: <data_dir>/master.key; $MAILRELAY_MASTER_KEY wins
   int record_retention_days = 30;  // until policy/retention.json is read (next step)
   std::string policy_dir;
   std::string default_region = "us";

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -20,7 +19,8 @@ class JsonSchema {
 
   // Returns OK, or InvalidArgument listing up to `max_errors` violations, each as
   // "<doc_name>: at <json pointer>: <what is wrong>".
-  Status Validate(const nlohmann::json& doc, std::string_view doc_name, size_t max_errors = 5) const;
+  Status Validate(const nlohmann::json& doc, std::string_view doc_name,
+                  size_t max_errors = 5) const;
 
  private:
   struct Impl;

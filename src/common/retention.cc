@@ -38,8 +38,7 @@ StatusOr<nlohmann::json> ReadJson(const std::string& path) {
   try {
     return nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
-    return Status::InvalidArgument(path + ": not valid JSON (byte " + std::to_string(e.byte) +
-                                   ")");
+    return Status::InvalidArgument(path + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
   }
 }
 
@@ -85,7 +84,8 @@ StatusOr<RetentionPolicy> ParseRetention(const nlohmann::json& doc, const std::s
   p.source = source;
   p.default_lifetimes = ParseLifetimes(doc.at("default"));
   if (auto it = doc.find("regions"); it != doc.end()) {
-    for (const auto& [region, entry] : it->items()) p.region_overrides[region] = ParseLifetimes(entry);
+    for (const auto& [region, entry] : it->items())
+      p.region_overrides[region] = ParseLifetimes(entry);
   }
   return p;
 }
@@ -107,10 +107,11 @@ StatusOr<DpaLimits> ParseDpa(const nlohmann::json& doc, const std::string& sourc
 Status CheckAgainstDpa(const RetentionPolicy& policy, const DpaLimits& dpa) {
   auto refuse = [&](const std::string& pointer, const std::string& what,
                     const std::string& limit_pointer, int limit) {
-    return Status::FailedPrecondition(
-        policy.source + ": at " + pointer + ": " + what + " exceeds the DPA limit of " +
-        Days(limit) + " (" + dpa.source + " " + limit_pointer + "); a retention may only be "
-        "shorter than the DPA allows");
+    return Status::FailedPrecondition(policy.source + ": at " + pointer + ": " + what +
+                                      " exceeds the DPA limit of " + Days(limit) + " (" +
+                                      dpa.source + " " + limit_pointer +
+                                      "); a retention may only be "
+                                      "shorter than the DPA allows");
   };
   // Checks one entry (the default or a region's) with its effective lifetimes.
   auto check = [&](const std::string& base, const Lifetimes& effective,
@@ -125,13 +126,13 @@ Status CheckAgainstDpa(const RetentionPolicy& policy, const DpaLimits& dpa) {
     for (const auto& [field, max] : dpa.max_field_days) {
       auto it = effective.field_days.find(field);
       int days = it == effective.field_days.end() ? effective.record_days
-                                                 : std::min(it->second, effective.record_days);
+                                                  : std::min(it->second, effective.record_days);
       if (days <= max) continue;
       std::string ptr = record_ptr;
       std::string what = field + " lives as long as its record (" + Days(days) + ")";
       if (it != effective.field_days.end()) {
-        ptr = (written.field_days.count(field) ? base : std::string("/default")) + "/fields/" +
-              field;
+        ptr =
+            (written.field_days.count(field) ? base : std::string("/default")) + "/fields/" + field;
         what = field + " lifetime " + Days(days);
       }
       return refuse(ptr, what, "/max_lifetimes_days/fields/" + field, max);
@@ -143,9 +144,9 @@ Status CheckAgainstDpa(const RetentionPolicy& policy, const DpaLimits& dpa) {
     bool allowed = false;
     for (const auto& r : dpa.allowed_regions) allowed = allowed || r == region;
     if (!allowed) {
-      return Status::FailedPrecondition(policy.source + ": at /regions/" + region +
-                                        ": region \"" + region + "\" is not allowed by the DPA (" +
-                                        dpa.source + " /allowed_regions)");
+      return Status::FailedPrecondition(policy.source + ": at /regions/" + region + ": region \"" +
+                                        region + "\" is not allowed by the DPA (" + dpa.source +
+                                        " /allowed_regions)");
     }
     MR_RETURN_IF_ERROR(check("/regions/" + region, policy.For(region), written));
   }

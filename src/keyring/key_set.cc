@@ -125,8 +125,7 @@ StatusOr<WrappedKey> KeySet::Wrap(const std::string& purpose, uint32_t version,
   std::string ad = WrapAd(scope_, purpose, version);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(out + kNonceBytes, &clen, key.data(), key.size(),
-                                             Bytes(ad), ad.size(), nullptr, out,
-                                             wrap_key_.data());
+                                             Bytes(ad), ad.size(), nullptr, out, wrap_key_.data());
   return w;
 }
 
@@ -238,8 +237,8 @@ StatusOr<std::string> KeySet::SealField(std::string_view record_id, std::string_
   std::string ad = FieldAd(record_id, field, scope_, version);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(p + kSealHeader, &clen, Bytes(plaintext),
-                                             plaintext.size(), Bytes(ad), ad.size(), nullptr,
-                                             p + 5, key.data());
+                                             plaintext.size(), Bytes(ad), ad.size(), nullptr, p + 5,
+                                             key.data());
   return out;
 }
 
@@ -299,8 +298,7 @@ StatusOr<std::string> KeySet::AuditPseudonym(std::string_view address) const {
   std::shared_lock lock(mu_);
   const SecretBytes* key = SingleKey(kPurposeAuditPseudonym);
   if (key == nullptr) {
-    return Status::FailedPrecondition("key set '" + scope_ +
-                                      "' has no audit-pseudonym key loaded");
+    return Status::FailedPrecondition("key set '" + scope_ + "' has no audit-pseudonym key loaded");
   }
   unsigned char h[32];
   crypto_generichash(h, sizeof h, Bytes(norm), norm.size(), key->data(), key->size());

@@ -119,7 +119,7 @@ class KeySet {
   const SecretBytes page_key_;
   const SecretBytes wrap_key_;
   mutable std::shared_mutex mu_;
-  std::map<uint32_t, SecretBytes> field_keys_;     // guarded by mu_
+  std::map<uint32_t, SecretBytes> field_keys_;      // guarded by mu_
   std::map<std::string, SecretBytes> single_keys_;  // purpose → key; guarded by mu_
   std::atomic<uint64_t> generation_{0};
 

@@ -64,8 +64,7 @@ StatusOr<MasterKey> MasterKey::LoadFile(const std::string& path) {
     int err = errno;
     if (err == ENOENT) {
       return Status::NotFound("master key file " + path +
-                              " missing: run `mailrelay keys init` (or set " + kMasterKeyEnv +
-                              ")");
+                              " missing: run `mailrelay keys init` (or set " + kMasterKeyEnv + ")");
     }
     if (err == ELOOP) {
       return Status::FailedPrecondition("master key file " + path +
@@ -82,10 +81,9 @@ StatusOr<MasterKey> MasterKey::LoadFile(const std::string& path) {
     return Status::FailedPrecondition("master key file " + path + " is not a regular file");
   }
   if ((st.st_mode & 077) != 0) {
-    return Status::FailedPrecondition("master key file " + path + " has mode " +
-                                      OctalMode(st.st_mode) +
-                                      " (readable or writable by group/others); run chmod 600 " +
-                                      path);
+    return Status::FailedPrecondition(
+        "master key file " + path + " has mode " + OctalMode(st.st_mode) +
+        " (readable or writable by group/others); run chmod 600 " + path);
   }
   // Read into guarded memory; a key file is 64 hex digits plus a newline, allow some slack.
   constexpr size_t kMax = 256;

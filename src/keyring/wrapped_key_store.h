@@ -18,8 +18,8 @@
 namespace mailrelay::keyring {
 
 // What a key is for. Stored as text in the wrapped-key row and bound into its wrapping.
-inline constexpr char kPurposeField[] = "field";                   // sealing fields, versioned
-inline constexpr char kPurposeBlindIndex[] = "blind-index";        // per-region lookups
+inline constexpr char kPurposeField[] = "field";                     // sealing fields, versioned
+inline constexpr char kPurposeBlindIndex[] = "blind-index";          // per-region lookups
 inline constexpr char kPurposeAuditPseudonym[] = "audit-pseudonym";  // global subject names
 inline constexpr char kPurposeApiToken[] = "api-token";  // keyed hashes of API tokens (global)
 

@@ -3,7 +3,6 @@
 #include "mime/body_selection.h"
 
 #include <cstring>
-
 #include <string>
 #include <vector>
 

@@ -51,8 +51,6 @@ std::string FormData::Finish() {
   return std::move(body_);
 }
 
-std::string FormData::ContentType() const {
-  return "multipart/form-data; boundary=" + boundary_;
-}
+std::string FormData::ContentType() const { return "multipart/form-data; boundary=" + boundary_; }
 
 }  // namespace mailrelay::relay

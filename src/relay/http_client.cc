@@ -46,8 +46,7 @@ HttpClient::HttpClient() = default;
 HttpClient::~HttpClient() = default;
 
 HttpClient::SessionPtr HttpClient::Checkout(const std::string& origin, bool https,
-                                            const std::string& host, uint16_t port,
-                                            bool* reused) {
+                                            const std::string& host, uint16_t port, bool* reused) {
   {
     std::lock_guard lock(mu_);
     auto it = idle_.find(origin);
@@ -88,8 +87,8 @@ HttpOutcome HttpClient::Post(const HttpPost& post) {
 
   for (int redirects = 0;; ++redirects) {
     const bool https = uri.getScheme() == "https";
-    const std::string origin = uri.getScheme() + "://" + uri.getHost() + ":" +
-                               std::to_string(uri.getPort());
+    const std::string origin =
+        uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort());
     std::string path = uri.getPathAndQuery();
     if (path.empty()) path = "/";
 
@@ -164,9 +163,9 @@ HttpOutcome HttpClient::Post(const HttpPost& post) {
           attempt.outcome = {HttpOutcome::Kind::kConnectFailed, 0, "", ""};
           continue;  // stale pooled connection: one more try on a fresh one
         }
-        attempt.outcome = {sent ? HttpOutcome::Kind::kProtocolError
-                                : HttpOutcome::Kind::kConnectFailed,
-                           0, "", ""};
+        attempt.outcome = {
+            sent ? HttpOutcome::Kind::kProtocolError : HttpOutcome::Kind::kConnectFailed, 0, "",
+            ""};
         break;
       } catch (const std::exception&) {
         attempt.outcome = {HttpOutcome::Kind::kProtocolError, 0, "", ""};
@@ -191,8 +190,7 @@ HttpOutcome HttpClient::Post(const HttpPost& post) {
     if (next.getScheme() != "http" && next.getScheme() != "https") {
       return {HttpOutcome::Kind::kProtocolError, attempt.outcome.status, "", ""};
     }
-    const bool same_origin = next.getHost() == uri.getHost() &&
-                             next.getPort() == uri.getPort() &&
+    const bool same_origin = next.getHost() == uri.getHost() && next.getPort() == uri.getPort() &&
                              next.getScheme() == uri.getScheme();
     // Credentials go only to the origin they were given for; a Location may carry its own.
     if (!same_origin || !next.getUserInfo().empty()) userinfo = next.getUserInfo();

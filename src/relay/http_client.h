@@ -40,8 +40,8 @@ class HttpClient {
 
  private:
   using SessionPtr = std::unique_ptr<Poco::Net::HTTPClientSession>;
-  SessionPtr Checkout(const std::string& origin, bool https, const std::string& host,
-                      uint16_t port, bool* reused);
+  SessionPtr Checkout(const std::string& origin, bool https, const std::string& host, uint16_t port,
+                      bool* reused);
   void Checkin(const std::string& origin, SessionPtr session);
 
   std::mutex mu_;

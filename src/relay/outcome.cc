@@ -20,8 +20,10 @@ std::string SanitizeReplyText(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     if (out.size() == 200) break;
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else if (c == '\t') out += ' ';
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else if (c == '\t')
+      out += ' ';
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   size_t lead = out.find_first_not_of(' ');
@@ -51,7 +53,8 @@ smtp::Reply MapOutcome(const HttpOutcome& outcome, std::string_view mailrelay_id
   if (status >= 400 && status < 500 && status != 408 && status != 429) {
     std::string text;
     if (IsTextPlain(outcome.content_type)) text = SanitizeReplyText(outcome.body);
-    if (text.empty()) text = "Rejected by the recipient's endpoint (HTTP " + std::to_string(status) + ")";
+    if (text.empty())
+      text = "Rejected by the recipient's endpoint (HTTP " + std::to_string(status) + ")";
     return {554, "5.7.1", text};
   }
   return {451, "4.3.0", "Endpoint answered HTTP " + std::to_string(status) + "; try again later"};

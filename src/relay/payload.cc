@@ -68,8 +68,7 @@ Payload BuildPayload(PayloadFormat format, std::string_view raw_message,
   for (size_t i = 0; i < message.attachments.size(); ++i) {
     const auto& a = message.attachments[i];
     form.AddFile("attachments[" + std::to_string(i) + "]", a.file_name,
-                 a.content_type.empty() ? "application/octet-stream" : a.content_type,
-                 a.content);
+                 a.content_type.empty() ? "application/octet-stream" : a.content_type, a.content);
   }
   Payload p{form.ContentType(), ""};
   p.body = form.Finish();

@@ -32,8 +32,8 @@ std::string SignWebhook(std::string_view secret, int64_t unix_time, std::string_
   return "t=" + std::to_string(unix_time) + ",v1=" + hex;
 }
 
-bool VerifyWebhookSignature(std::string_view secret, std::string_view header,
-                            std::string_view body, int64_t now, int64_t tolerance_s) {
+bool VerifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,
+                            int64_t now, int64_t tolerance_s) {
   int64_t t = 0;
   bool have_t = false;
   std::string v1;

@@ -13,7 +13,7 @@ std::string SignWebhook(std::string_view secret, int64_t unix_time, std::string_
 
 // Returns true when `header` carries a v1 signature of `body` under `secret` whose t is
 // within `tolerance_s` of `now`. Compares in constant time.
-bool VerifyWebhookSignature(std::string_view secret, std::string_view header,
-                            std::string_view body, int64_t now, int64_t tolerance_s = 300);
+bool VerifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,
+                            int64_t now, int64_t tolerance_s = 300);
 
 }  // namespace mailrelay::relay

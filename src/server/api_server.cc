@@ -39,8 +39,8 @@ Status ApiServer::Start() {
                                                       socket, params);
     server_->start();
   } catch (const Poco::Exception& e) {
-    return Status::Unavailable("cannot listen for the API on " + config_.listen.ToString() +
-                               ": " + e.displayText());
+    return Status::Unavailable("cannot listen for the API on " + config_.listen.ToString() + ": " +
+                               e.displayText());
   }
   return Status::Ok();
 }

@@ -29,8 +29,7 @@ std::string HeaderValue(const mime::Message& m, std::string_view name) {
 }  // namespace
 
 DeliveryPipeline::DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http,
-                                   vault::Vault& vault, Metrics& metrics,
-                                   mime::Limits mime_limits,
+                                   vault::Vault& vault, Metrics& metrics, mime::Limits mime_limits,
                                    const RetentionPolicy& retention)
     : routes_(routes),
       http_(http),
@@ -74,10 +73,9 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
     post.url = route->target;
     post.content_type = std::move(payload.content_type);
     post.timeout_ms = route->timeout_ms;
-    post.headers.emplace_back(
-        "X-Mailrelay-Delivery-Id",
-        relay::DeliveryId(relay::StripFirstHeaderField(message.message), route->id,
-                          env.recipients));
+    post.headers.emplace_back("X-Mailrelay-Delivery-Id",
+                              relay::DeliveryId(relay::StripFirstHeaderField(message.message),
+                                                route->id, env.recipients));
     post.headers.emplace_back("X-Mailrelay-Message-Id", message.id);
     if (!route->secret.empty()) {
       post.headers.emplace_back(

@@ -55,8 +55,8 @@ Histogram::Histogram(std::initializer_list<uint64_t> bounds_us) {
 }
 
 void Histogram::ObserveMicros(uint64_t us) {
-  size_t i = static_cast<size_t>(
-      std::lower_bound(bounds_us_.begin(), bounds_us_.begin() + n_, us) - bounds_us_.begin());
+  size_t i = static_cast<size_t>(std::lower_bound(bounds_us_.begin(), bounds_us_.begin() + n_, us) -
+                                 bounds_us_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   sum_us_.fetch_add(us, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);

@@ -66,12 +66,12 @@ struct Metrics {
   std::atomic<int64_t> smtp_sessions_active{0};
 
   // End of DATA → the reply is ready (endpoint answer and vault commit included).
-  Histogram delivery_latency{5'000,     10'000,    25'000,    50'000,     100'000,
-                             250'000,   500'000,   1'000'000, 2'500'000,  5'000'000,
+  Histogram delivery_latency{5'000,      10'000,     25'000,    50'000,    100'000,
+                             250'000,    500'000,    1'000'000, 2'500'000, 5'000'000,
                              10'000'000, 30'000'000, 60'000'000};
   // Vault::Commit until the records are durable (group commit wait included).
-  Histogram vault_commit_latency{250,    500,     1'000,   2'500,   5'000,     10'000,
-                                 25'000, 50'000,  100'000, 250'000, 1'000'000, 5'000'000};
+  Histogram vault_commit_latency{250,    500,    1'000,   2'500,   5'000,     10'000,
+                                 25'000, 50'000, 100'000, 250'000, 1'000'000, 5'000'000};
 
   // Compatibility: milliseconds / microseconds added here land in the histograms above.
   ObservingTotal delivery_ms_total{delivery_latency, 1000};

@@ -138,7 +138,8 @@ void SmtpConnection::run() {
       }
       if (n <= 0) return;  // peer closed
       idle_s = 0;
-      if (!Perform(session, session.Feed(std::string_view(buffer.data(), static_cast<size_t>(n))))) {
+      if (!Perform(session,
+                   session.Feed(std::string_view(buffer.data(), static_cast<size_t>(n))))) {
         return;
       }
     }

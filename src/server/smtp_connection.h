@@ -33,8 +33,7 @@ class SmtpConnection : public Poco::Net::TCPServerConnection {
 class SmtpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
   explicit SmtpConnectionFactory(SmtpShared& shared) : shared_(shared) {}
-  Poco::Net::TCPServerConnection* createConnection(
-      const Poco::Net::StreamSocket& socket) override;
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
 
  private:
   SmtpShared& shared_;

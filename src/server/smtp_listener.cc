@@ -87,8 +87,8 @@ Status SmtpListener::Start() {
   if (config_.tls) {
     MR_ASSIGN_OR_RETURN(shared_.tls, MakeServerTlsContext(*config_.tls));
   }
-  const int threads = static_cast<int>(config_.threads ? config_.threads
-                                                       : config_.limits.max_connections);
+  const int threads =
+      static_cast<int>(config_.threads ? config_.threads : config_.limits.max_connections);
   try {
     Poco::Net::ServerSocket socket;
     // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second instance must fail to bind.

@@ -15,8 +15,7 @@ int64_t NowMs() {
 
 }  // namespace
 
-Sweeper::Sweeper(vault::Vault& vault, auditlog::AuditLog& audit,
-                 std::chrono::milliseconds interval)
+Sweeper::Sweeper(vault::Vault& vault, auditlog::AuditLog& audit, std::chrono::milliseconds interval)
     : vault_(vault), audit_(audit), interval_(interval) {}
 
 Sweeper::~Sweeper() { Stop(); }
@@ -57,7 +56,9 @@ void Sweeper::SweepOnce() {
   const auto started = std::chrono::steady_clock::now();
   auto counts = vault_.Sweep(now_ms);
   if (!counts.ok()) {
-    log::Error("retention.sweep_failed").Num("status_code", static_cast<int64_t>(counts.status().code())).Emit();
+    log::Error("retention.sweep_failed")
+        .Num("status_code", static_cast<int64_t>(counts.status().code()))
+        .Emit();
     return;
   }
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

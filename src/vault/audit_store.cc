@@ -149,7 +149,8 @@ class HashReader {
 
   StatusOr<Hash> Leaf(uint64_t index) {
     if (!leaf_) {
-      MR_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("SELECT leaf_hash FROM audit_entries WHERE idx = ?1"));
+      MR_ASSIGN_OR_RETURN(Stmt s,
+                          db_.Prepare("SELECT leaf_hash FROM audit_entries WHERE idx = ?1"));
       leaf_.emplace(std::move(s));
     }
     Stmt& s = *leaf_;
@@ -225,8 +226,8 @@ class WriteTxn final : public auditlog::LogWriteTxn {
   }
 
   Status PutSubtrees(const std::vector<auditlog::SubtreeHash>& nodes) override {
-    MR_ASSIGN_OR_RETURN(Stmt s,
-                        db_.Prepare("INSERT OR IGNORE INTO audit_nodes (node, hash) VALUES (?1, ?2)"));
+    MR_ASSIGN_OR_RETURN(
+        Stmt s, db_.Prepare("INSERT OR IGNORE INTO audit_nodes (node, hash) VALUES (?1, ?2)"));
     for (const auto& n : nodes) {
       if (!NodeInRange(n.level, n.index)) {
         return Status::InvalidArgument("audit store: subtree (" + std::to_string(n.level) + ", " +
@@ -415,9 +416,9 @@ StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
       {
         // Validate (and create) with OpenStoreFile, then work on a fresh connection: see
         // AuditStore::Open for why the validating connection is not kept.
-        MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> validated,
-                            OpenStoreFile(control, *global, FileKind::kControl,
-                                          options.create_if_missing));
+        MR_ASSIGN_OR_RETURN(
+            std::unique_ptr<Db> validated,
+            OpenStoreFile(control, *global, FileKind::kControl, options.create_if_missing));
       }
       MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(control, *global));
       SqliteKeyStore keys(*db);
@@ -425,9 +426,8 @@ StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
       if (!key.ok()) return key.status().WithContext("vault file " + control);
       files.signing_key = std::move(*key);
     }
-    MR_ASSIGN_OR_RETURN(files.store,
-                        AuditStore::Open(options.data_dir + "/" + kAuditFileName, *audit,
-                                         options.create_if_missing));
+    MR_ASSIGN_OR_RETURN(files.store, AuditStore::Open(options.data_dir + "/" + kAuditFileName,
+                                                      *audit, options.create_if_missing));
   }
   return files;
 }

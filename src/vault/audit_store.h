@@ -65,8 +65,8 @@ class AuditStore final : public auditlog::LogStore {
 };
 
 struct AuditFilesOptions {
-  std::string data_dir;         // audit.db and control.db live here
-  std::string master_key_path;  // as VaultOptions; $MAILRELAY_MASTER_KEY overrides it
+  std::string data_dir;            // audit.db and control.db live here
+  std::string master_key_path;     // as VaultOptions; $MAILRELAY_MASTER_KEY overrides it
   bool create_if_missing = false;  // `keys init` / quickstart: create audit.db and the key
 };
 

@@ -36,8 +36,8 @@ StatusOr<CursorPosition> DecodeCursor(std::string_view cursor) {
   if (cursor.empty() || cursor.size() > kMaxCursor) return Invalid();
   std::string plain(cursor.size(), '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(plain.data()), plain.size(),
-                        cursor.data(), cursor.size(), nullptr, &len, nullptr, kVariant) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(plain.data()), plain.size(), cursor.data(),
+                        cursor.size(), nullptr, &len, nullptr, kVariant) != 0) {
     return Invalid();
   }
   plain.resize(len);

@@ -50,8 +50,7 @@ void GroupCommitter::Run() {
       work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued was written
       if (gather_.count() > 0 && queue_.size() < last_group_) {
-        work_.wait_for(lock, gather_,
-                       [this] { return stopping_ || queue_.size() >= last_group_; });
+        work_.wait_for(lock, gather_, [this] { return stopping_ || queue_.size() >= last_group_; });
       }
       last_group_ = queue_.size();
       group.assign(queue_.begin(), queue_.end());

@@ -30,10 +30,10 @@ struct CommitBatch {
                        const std::vector<const MetadataRecord*>* p = nullptr)
       : records(r), plain(p) {}
 
-  std::vector<StoredRecord>* records = nullptr;                // sealed by the caller
+  std::vector<StoredRecord>* records = nullptr;               // sealed by the caller
   const std::vector<const MetadataRecord*>* plain = nullptr;  // to seal again if keys moved
-  Status status;                                               // set by the writer
-  bool done = false;                                           // guarded by the committer
+  Status status;                                              // set by the writer
+  bool done = false;                                          // guarded by the committer
   // Wakes only this batch's caller (not every waiter) when its group is written.
   std::condition_variable done_cv;
 };

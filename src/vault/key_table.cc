@@ -49,8 +49,8 @@ StatusOr<keyring::WrappedKeySnapshot> SqliteKeyStore::LoadWrappedKeys() {
 }
 
 Status SqliteKeyStore::BumpGeneration() {
-  MR_ASSIGN_OR_RETURN(Stmt s, db_.Prepare(
-                                  "UPDATE meta SET value = value + 1 WHERE name = 'key_generation'"));
+  MR_ASSIGN_OR_RETURN(
+      Stmt s, db_.Prepare("UPDATE meta SET value = value + 1 WHERE name = 'key_generation'"));
   return s.Run();
 }
 
@@ -72,8 +72,8 @@ Status SqliteKeyStore::InsertWrappedKeys(const std::vector<keyring::WrappedKey>&
 
 Status SqliteKeyStore::DeleteWrappedKey(const std::string& purpose, uint32_t version) {
   MR_RETURN_IF_ERROR(InWriteTransaction(db_, [&]() -> Status {
-    MR_ASSIGN_OR_RETURN(Stmt s,
-                        db_.Prepare("DELETE FROM wrapped_keys WHERE purpose = ?1 AND version = ?2"));
+    MR_ASSIGN_OR_RETURN(
+        Stmt s, db_.Prepare("DELETE FROM wrapped_keys WHERE purpose = ?1 AND version = ?2"));
     s.BindText(1, purpose);
     s.BindInt(2, version);
     MR_RETURN_IF_ERROR(s.Run());

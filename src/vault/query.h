@@ -31,7 +31,7 @@ inline constexpr size_t kDefaultPageSize = 50;
 inline constexpr size_t kMaxPageSize = 1000;
 
 struct MessageQuery {
-  std::optional<std::string> route;   // only this route
+  std::optional<std::string> route;  // only this route
   MessageStatus status = MessageStatus::kAny;
   std::optional<int64_t> since_ms;    // only records received at or after this unix ms
   size_t limit = kDefaultPageSize;    // 1..kMaxPageSize; 0 means the default

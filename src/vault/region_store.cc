@@ -121,8 +121,8 @@ void RegionStore::CheckpointLoop() {
     checkpoint_wanted_ = false;
     lock.unlock();
     int log_frames = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr,
-                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       &log_frames, &copied);
     if (rc == SQLITE_OK) {
       checkpointed_frames_.store(copied, std::memory_order_relaxed);
     } else if ((rc & 0xff) != SQLITE_BUSY) {
@@ -142,8 +142,8 @@ StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path
                       OpenStoreFile(path, *keys, FileKind::kRegion, create_if_missing));
   {
     SqliteKeyStore store(*writer);
-    Status s = keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex},
-                          create_if_missing);
+    Status s =
+        keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, create_if_missing);
     if (!s.ok()) return s.WithContext("vault file " + path);
   }
   MR_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));  // 64 MiB for index inserts
@@ -193,7 +193,8 @@ Status RegionStore::Insert(const StoredRecord& r) {
   BindOptionalBlob(s, kIndexColumn + 1, r.sender_index);
   BindOptionalBlob(s, kIndexColumn + 2, r.recipient_index);
   BindOptionalInt(s, kFieldsExpireColumn + 1, r.fields_expire_at_ms);
-  s.BindInt(kNextExpiryParam, std::min(r.expires_at_ms, r.fields_expire_at_ms.value_or(r.expires_at_ms)));
+  s.BindInt(kNextExpiryParam,
+            std::min(r.expires_at_ms, r.fields_expire_at_ms.value_or(r.expires_at_ms)));
   Status st = s.Run();
   if (!st.ok()) return st.WithContext("record " + r.id);
   return st;
@@ -202,7 +203,8 @@ Status RegionStore::Insert(const StoredRecord& r) {
 Status RegionStore::WriteBatch(CommitBatch& batch) {
   // Another process may have rotated or destroyed the version these were sealed with.
   bool reseal = false;
-  for (const StoredRecord& r : *batch.records) reseal = reseal || !keys_->HasFieldVersion(r.key_version);
+  for (const StoredRecord& r : *batch.records)
+    reseal = reseal || !keys_->HasFieldVersion(r.key_version);
   if (reseal) {
     for (size_t i = 0; i < batch.records->size(); ++i) {
       MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*batch.plain)[i]));
@@ -311,10 +313,17 @@ StatusOr<std::vector<StoredRecord>> RegionStore::List(const MessageQuery& query,
   MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
   if (query.route) s.BindText(1, *query.route);
   switch (query.status) {
-    case MessageStatus::kDelivered: s.BindInt(2, 200), s.BindInt(3, 299); break;
-    case MessageStatus::kDelayed: s.BindInt(2, 400), s.BindInt(3, 499); break;
-    case MessageStatus::kRejected: s.BindInt(2, 500), s.BindInt(3, 599); break;
-    case MessageStatus::kAny: break;
+    case MessageStatus::kDelivered:
+      s.BindInt(2, 200), s.BindInt(3, 299);
+      break;
+    case MessageStatus::kDelayed:
+      s.BindInt(2, 400), s.BindInt(3, 499);
+      break;
+    case MessageStatus::kRejected:
+      s.BindInt(2, 500), s.BindInt(3, 599);
+      break;
+    case MessageStatus::kAny:
+      break;
   }
   if (query.since_ms) s.BindInt(4, *query.since_ms);
   if (after) {

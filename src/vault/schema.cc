@@ -83,7 +83,8 @@ int64_t NowMs() {
 }
 
 Status MigrateLocked(Db& db, FileKind kind, const std::string& scope) {
-  MR_RETURN_IF_ERROR(db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  MR_RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
   MR_ASSIGN_OR_RETURN(int64_t rows, db.QueryInt("SELECT count(*) FROM schema_version"));
   if (rows == 0) MR_RETURN_IF_ERROR(db.Exec("INSERT INTO schema_version VALUES (0)"));
   MR_ASSIGN_OR_RETURN(int64_t current, db.QueryInt("SELECT version FROM schema_version"));

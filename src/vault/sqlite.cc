@@ -116,8 +116,8 @@ StatusOr<std::string> Db::QueryText(const char* sql) {
 }
 
 Status Db::Error(int rc, std::string_view what) const {
-  std::string detail = std::string(what) + ": " +
-                       (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+  std::string detail =
+      std::string(what) + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   std::string file = "vault file " + path_;
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:

@@ -74,8 +74,8 @@ Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys,
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
-    return Status::Internal("key-check file " + path + " cannot be written: " +
-                            std::strerror(errno));
+    return Status::Internal("key-check file " + path +
+                            " cannot be written: " + std::strerror(errno));
   }
   std::string dir = db_path.substr(0, db_path.find_last_of('/') + 1);
   int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -113,14 +113,15 @@ Status Unreadable(const std::string& path, const keyring::KeySet& keys, const St
       return Status::Unauthenticated(
           "vault file " + path +
           ": wrong master key or not a mailrelay vault (key check failed: the master key is "
-          "right, but this is not the file " + KeyCheckPath(path) +
+          "right, but this is not the file " +
+          KeyCheckPath(path) +
           " was written for; was it replaced by another vault's file, or its first 16 bytes "
           "damaged?)");
     case KeyCheck::kMatches:
       return Status::DataLoss("vault file " + path +
                               " is corrupt: the master key is right (key check passed) but the "
-                              "file cannot be read (" + cause.message() +
-                              "); restore it from a backup");
+                              "file cannot be read (" +
+                              cause.message() + "); restore it from a backup");
     case KeyCheck::kMissing:
       break;
   }
@@ -157,8 +158,7 @@ Status ApplyConnectionPragmas(Db& db) {
 
 std::string KeyCheckPath(const std::string& db_path) { return db_path + ".keycheck"; }
 
-StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path,
-                                             const keyring::KeySet& keys) {
+StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
   MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
   auto probe = db->QueryInt("SELECT count(*) FROM sqlite_master");
@@ -173,8 +173,8 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
   bool fresh = false;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) {
-      return Status::PermissionDenied("vault file " + path + " cannot be examined: " +
-                                      std::strerror(errno));
+      return Status::PermissionDenied("vault file " + path +
+                                      " cannot be examined: " + std::strerror(errno));
     }
     if (!create_if_missing) {
       return Status::NotFound("vault file " + path +
@@ -231,8 +231,8 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
   MR_ASSIGN_OR_RETURN(std::string scope,
                       db->QueryText("SELECT value FROM meta WHERE name = 'scope'"));
   if (scope != keys.scope()) {
-    return Status::FailedPrecondition("vault file " + path + " belongs to '" + scope +
-                                      "', not '" + keys.scope() + "'");
+    return Status::FailedPrecondition("vault file " + path + " belongs to '" + scope + "', not '" +
+                                      keys.scope() + "'");
   }
   return db;
 }

@@ -29,7 +29,6 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
                                             FileKind kind, bool create_if_missing);
 
 // Opens one more connection to a file OpenStoreFile already validated (same key and pragmas).
-StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path,
-                                             const keyring::KeySet& keys);
+StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys);
 
 }  // namespace mailrelay::vault

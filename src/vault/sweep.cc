@@ -157,8 +157,8 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
     // system and truncate the WAL that held the pre-sweep frames.
     MR_RETURN_IF_ERROR(db.Exec("PRAGMA incremental_vacuum"));
     int log = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log,
-                                       &copied);
+    int rc =
+        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);
     counts.space_freed = rc == SQLITE_OK;
   } else {
     counts.space_freed = true;

@@ -10,7 +10,8 @@ namespace mailrelay::vault {
 struct SweepCounts {
   int64_t records_deleted = 0;
   std::map<std::string, int64_t> fields_cleared;  // by field name (kSealedFields), all present
-  bool space_freed = false;  // incremental_vacuum ran and the WAL was truncated (or nothing changed)
+  bool space_freed =
+      false;  // incremental_vacuum ran and the WAL was truncated (or nothing changed)
 };
 
 }  // namespace mailrelay::vault

@@ -35,8 +35,9 @@ Status CheckOptions(const VaultOptions& o) {
   std::set<std::string> seen;
   for (const std::string& r : o.regions) {
     if (!IsValidRegionId(r)) {
-      return Status::InvalidArgument("vault: region id '" + r +
-                                     "' is invalid; use 1-32 characters of [a-z0-9-], not 'global'");
+      return Status::InvalidArgument(
+          "vault: region id '" + r +
+          "' is invalid; use 1-32 characters of [a-z0-9-], not 'global'");
     }
     if (!seen.insert(r).second) {
       return Status::InvalidArgument("vault: region '" + r + "' is listed twice");
@@ -60,8 +61,8 @@ Status EnsureDataDir(const std::string& dir, bool create) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return Status::PermissionDenied("vault data_dir " + dir + " cannot be created: " +
-                                    ec.message());
+    return Status::PermissionDenied("vault data_dir " + dir +
+                                    " cannot be created: " + ec.message());
   }
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
@@ -93,19 +94,21 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
   vault->regions_ = options.regions;
   {
     // control.db: the global audit-pseudonym key. Read once here; it is never rotated in place.
-    MR_ASSIGN_OR_RETURN(vault->global_keys_, keyring::KeySet::Derive(master, keyring::kGlobalScope));
+    MR_ASSIGN_OR_RETURN(vault->global_keys_,
+                        keyring::KeySet::Derive(master, keyring::kGlobalScope));
     std::string path = options.data_dir + "/" + kControlFileName;
     vault->control_path_ = path;
-    MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db,
-                        OpenStoreFile(path, *vault->global_keys_, FileKind::kControl,
-                                      options.create_if_missing));
+    MR_ASSIGN_OR_RETURN(
+        std::unique_ptr<Db> db,
+        OpenStoreFile(path, *vault->global_keys_, FileKind::kControl, options.create_if_missing));
     SqliteKeyStore store(*db);
     Status s = vault->global_keys_->Load(store, {keyring::kPurposeAuditPseudonym},
                                          options.create_if_missing);
     if (!s.ok()) return s.WithContext("vault file " + path);
   }
   for (const std::string& region : options.regions) {
-    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys, keyring::KeySet::Derive(master, region));
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
+                        keyring::KeySet::Derive(master, region));
     std::string path = options.data_dir + "/" + RegionFileName(region);
     MR_ASSIGN_OR_RETURN(std::unique_ptr<RegionStore> store,
                         RegionStore::Open(path, std::move(keys), options.create_if_missing));

@@ -110,8 +110,9 @@ int main(int argc, char** argv) {
     double s = Seconds(t0, Clock::now());
     auto after = log.stats();
     uint64_t tx = after.transactions - before.transactions;
-    std::printf("  %3d appenders: %8.0f durable appends/s, %6.0f checkpoints/s, %6.1f entries/batch\n",
-                writers, done / s, tx / s, tx ? static_cast<double>(done) / tx : 0.0);
+    std::printf(
+        "  %3d appenders: %8.0f durable appends/s, %6.0f checkpoints/s, %6.1f entries/batch\n",
+        writers, done / s, tx / s, tx ? static_cast<double>(done) / tx : 0.0);
   }
 
   // 2. Fill.
@@ -131,8 +132,9 @@ int main(int argc, char** argv) {
   }
   double fill_s = Seconds(t0, Clock::now());
   if (filled) {
-    std::printf("  fill: %llu entries in %.1f s = %.0f appends/s (AppendAll, 4096 per checkpoint)\n",
-                static_cast<unsigned long long>(filled), fill_s, filled / fill_s);
+    std::printf(
+        "  fill: %llu entries in %.1f s = %.0f appends/s (AppendAll, 4096 per checkpoint)\n",
+        static_cast<unsigned long long>(filled), fill_s, filled / fill_s);
   }
   std::error_code ec;
   uint64_t bytes = std::filesystem::file_size(dir + "/audit.db", ec);
@@ -183,9 +185,12 @@ int main(int argc, char** argv) {
   std::printf("  consistency proof (random old -> %llu): p50 %6.0f us, p99 %6.0f us\n",
               static_cast<unsigned long long>(n), Percentile(con_us, 0.5),
               Percentile(con_us, 0.99));
-  std::printf("  thread CPU per proof: inclusion p50 %.0f us p99 %.0f us, consistency p50 %.0f us p99 %.0f us\n",
-              Percentile(inc_cpu_us, 0.5), Percentile(inc_cpu_us, 0.99),
-              Percentile(con_cpu_us, 0.5), Percentile(con_cpu_us, 0.99));
-  std::printf("  (each proof call also reads the latest head and the signed checkpoint of the size)\n");
+  std::printf(
+      "  thread CPU per proof: inclusion p50 %.0f us p99 %.0f us, consistency p50 %.0f us p99 %.0f "
+      "us\n",
+      Percentile(inc_cpu_us, 0.5), Percentile(inc_cpu_us, 0.99), Percentile(con_cpu_us, 0.5),
+      Percentile(con_cpu_us, 0.99));
+  std::printf(
+      "  (each proof call also reads the latest head and the signed checkpoint of the size)\n");
   return 0;
 }

@@ -42,7 +42,7 @@ struct Counters {
   uint64_t other = 0;       // other methods answered 200 (not counted as deliveries)
   uint64_t body_bytes = 0;  // decoded body bytes of counted requests
   uint64_t connections = 0;
-  uint64_t bad = 0;         // malformed requests (answered 400, connection closed)
+  uint64_t bad = 0;  // malformed requests (answered 400, connection closed)
 };
 
 Counters g_counters;
@@ -95,10 +95,14 @@ bool ParseHex(std::string_view s, uint64_t* out) {
   uint64_t v = 0;
   for (char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return false;
     v = v * 16 + static_cast<uint64_t>(d);
   }
   *out = v;

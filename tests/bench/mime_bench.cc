@@ -51,8 +51,8 @@ std::string BigMessage(size_t bytes) {
   int n = 0;
   while (m.size() < bytes) {
     m += "--BOUNDARY\r\nContent-Type: application/octet-stream\r\n"
-         "Content-Disposition: attachment; filename=\"part" + std::to_string(n++) +
-         ".bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+         "Content-Disposition: attachment; filename=\"part" +
+         std::to_string(n++) + ".bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
     const size_t part = std::min<size_t>(bytes - m.size() + 80, 2u << 20);
     for (size_t i = 0; i < part; i += 78) {
       for (int c = 0; c < 76; ++c) {
@@ -110,10 +110,11 @@ int main(int argc, char** argv) {
     mailrelay::relay::PayloadEnvelope env;
     std::string payload = parsed.ok() ? mailrelay::relay::RenderJsonPayload(*parsed, env) : "";
     const long after = PeakRssKb();
-    std::printf("peak memory for a %zu MiB message: +%.1f MiB over the message itself "
-                "(%.2fx the message size; the JSON payload alone is %.1f MiB)\n",
-                mib, (after - before) / 1024.0, (after - before) / 1024.0 / mib,
-                payload.size() / 1048576.0);
+    std::printf(
+        "peak memory for a %zu MiB message: +%.1f MiB over the message itself "
+        "(%.2fx the message size; the JSON payload alone is %.1f MiB)\n",
+        mib, (after - before) / 1024.0, (after - before) / 1024.0 / mib,
+        payload.size() / 1048576.0);
     return 0;
   }
   const std::filesystem::path corpus = argc > 1 ? argv[1] : "../shared/corpus";

@@ -127,7 +127,8 @@ double Write(Vault& v, int threads, int per_commit, double seconds, int64_t tota
   if (written_out != nullptr) *written_out = written.load();
   g_last_kib = static_cast<double>(BytesWritten() - bytes0) / 1024.0 /
                static_cast<double>(std::max<int64_t>(1, written.load()));
-  g_last_cpu_us = (CpuSeconds() - cpu0) * 1e6 / static_cast<double>(std::max<int64_t>(1, written.load()));
+  g_last_cpu_us =
+      (CpuSeconds() - cpu0) * 1e6 / static_cast<double>(std::max<int64_t>(1, written.load()));
   return static_cast<double>(written.load()) / secs;
 }
 
@@ -185,10 +186,12 @@ int main() {
     auto before = v.commit_stats();
     double rate = Write(v, p.threads, p.per_commit, p.seconds, 0);
     auto after = v.commit_stats();
-    double per_txn = static_cast<double>(after.batches - before.batches) /
-                     static_cast<double>(std::max<uint64_t>(1, after.transactions - before.transactions));
-    std::printf("%s: %8.0f records/s  %5.1f commits/txn  %6.1f us CPU/record  %5.1f KiB written/record\n",
-                p.name, rate, per_txn, g_last_cpu_us, g_last_kib);
+    double per_txn =
+        static_cast<double>(after.batches - before.batches) /
+        static_cast<double>(std::max<uint64_t>(1, after.transactions - before.transactions));
+    std::printf(
+        "%s: %8.0f records/s  %5.1f commits/txn  %6.1f us CPU/record  %5.1f KiB written/record\n",
+        p.name, rate, per_txn, g_last_cpu_us, g_last_kib);
   }
   g_only_region = nullptr;
 
@@ -196,8 +199,9 @@ int main() {
   if (have < target) {
     int64_t added = 0;
     double fill = Write(v, 20, 500, 1e9, target - have, &added);
-    std::printf("fill to %lld records, 20 writers x 500/commit: %8.0f records/s  %6.1f us CPU/record\n",
-                static_cast<long long>(g_next.load()), fill, g_last_cpu_us);
+    std::printf(
+        "fill to %lld records, 20 writers x 500/commit: %8.0f records/s  %6.1f us CPU/record\n",
+        static_cast<long long>(g_next.load()), fill, g_last_cpu_us);
   }
   int64_t n = g_next.load();
 
@@ -233,9 +237,10 @@ int main() {
     bool is_wal = name.size() > 4 && (name.ends_with("-wal") || name.ends_with("-shm"));
     (is_wal ? wal : bytes) += e.file_size();
   }
-  std::printf("vault files: %.1f MiB (%.0f bytes/record incl. indexes), WAL and WAL index: %.1f MiB\n",
-              static_cast<double>(bytes) / (1 << 20), static_cast<double>(bytes) / static_cast<double>(n),
-              static_cast<double>(wal) / (1 << 20));
+  std::printf(
+      "vault files: %.1f MiB (%.0f bytes/record incl. indexes), WAL and WAL index: %.1f MiB\n",
+      static_cast<double>(bytes) / (1 << 20), static_cast<double>(bytes) / static_cast<double>(n),
+      static_cast<double>(wal) / (1 << 20));
   opened->reset();
   if (temp) std::filesystem::remove_all(dir);
   return 0;

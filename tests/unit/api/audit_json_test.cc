@@ -42,10 +42,9 @@ TEST(AuditJsonTest, InclusionShapeAndBase64) {
   a.leaf_hash = Filled(0);
   a.proof = {Filled(0xff), Filled(0x01)};
   nlohmann::json j = InclusionProofJson(a);
-  EXPECT_EQ(j.dump(),
-            R"({"index":2,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",)"
-            R"("proof":["//////////////////////////////////////////8=",)"
-            R"("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="],"size":5})");
+  EXPECT_EQ(j.dump(), R"({"index":2,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",)"
+                      R"("proof":["//////////////////////////////////////////8=",)"
+                      R"("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="],"size":5})");
   EXPECT_FALSE(j.contains("checkpoint"));
   a.checkpoint = "origin\n5\nroot\n\n— sig\n";
   j = InclusionProofJson(a);
@@ -88,9 +87,9 @@ TEST(AuditJsonTest, EncodedProofsVerify) {
       a.proof = *proof;
       nlohmann::json j = nlohmann::json::parse(InclusionProofJson(a).dump());
       std::vector<Hash> p = DecodeAll(j["proof"]);
-      EXPECT_TRUE(auditlog::VerifyInclusion(j["index"], j["size"], Decode(j["leaf_hash"]), p,
-                                            roots[size])
-                      .ok())
+      EXPECT_TRUE(
+          auditlog::VerifyInclusion(j["index"], j["size"], Decode(j["leaf_hash"]), p, roots[size])
+              .ok())
           << index << "/" << size;
     }
     for (uint64_t old = 0; old <= size; ++old) {

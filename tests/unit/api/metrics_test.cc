@@ -32,11 +32,11 @@ TEST(MetricsTest, RendersCountersByOutcome) {
 
 TEST(MetricsTest, HistogramBucketsAreCumulativeInSeconds) {
   Metrics m;
-  m.delivery_latency.Observe(std::chrono::milliseconds(3));     // ≤ 0.005
-  m.delivery_latency.Observe(std::chrono::milliseconds(70));    // ≤ 0.1
-  m.delivery_ms_total += 2000;                                  // ≤ 2.5 (compat path)
-  m.delivery_latency.Observe(std::chrono::seconds(100));        // +Inf
-  m.vault_commit_us_total += 800;                               // ≤ 0.001
+  m.delivery_latency.Observe(std::chrono::milliseconds(3));   // ≤ 0.005
+  m.delivery_latency.Observe(std::chrono::milliseconds(70));  // ≤ 0.1
+  m.delivery_ms_total += 2000;                                // ≤ 2.5 (compat path)
+  m.delivery_latency.Observe(std::chrono::seconds(100));      // +Inf
+  m.vault_commit_us_total += 800;                             // ≤ 0.001
   std::string t = m.Render();
   EXPECT_TRUE(Has(t, "mailrelay_delivery_duration_seconds_bucket{le=\"0.005\"} 1")) << t;
   EXPECT_TRUE(Has(t, "mailrelay_delivery_duration_seconds_bucket{le=\"0.05\"} 1"));

@@ -57,8 +57,8 @@ TEST(RolesTest, DevSinkIsOpen) {
 }
 
 TEST(RolesTest, AuditLogIsForAuditorsAndAdmins) {
-  for (Endpoint e : {Endpoint::kAuditEntries, Endpoint::kAuditCheckpoint,
-                     Endpoint::kAuditInclusion, Endpoint::kAuditConsistency}) {
+  for (Endpoint e : {Endpoint::kAuditEntries, Endpoint::kAuditCheckpoint, Endpoint::kAuditInclusion,
+                     Endpoint::kAuditConsistency}) {
     for (bool loopback : {false, true}) {
       EXPECT_EQ(Authorize(e, NoToken(loopback)), Decision::kUnauthenticated);
       EXPECT_EQ(Authorize(e, BadToken(loopback)), Decision::kUnauthenticated);
@@ -69,8 +69,7 @@ TEST(RolesTest, AuditLogIsForAuditorsAndAdmins) {
     EXPECT_FALSE(RuleFor(e).personal_data);
   }
   EXPECT_EQ(MatchRoute("GET", "/v1/audit/entries", false).endpoint, Endpoint::kAuditEntries);
-  EXPECT_EQ(MatchRoute("GET", "/v1/audit/checkpoint", false).endpoint,
-            Endpoint::kAuditCheckpoint);
+  EXPECT_EQ(MatchRoute("GET", "/v1/audit/checkpoint", false).endpoint, Endpoint::kAuditCheckpoint);
   EXPECT_EQ(MatchRoute("GET", "/v1/audit/proofs/inclusion", false).endpoint,
             Endpoint::kAuditInclusion);
   EXPECT_EQ(MatchRoute("GET", "/v1/audit/proofs/consistency", false).endpoint,

@@ -57,12 +57,12 @@ TEST(ParseTokenTest, AcceptsOnlyTheExactFormat) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->id, 12u);
   EXPECT_EQ(p->secret, secret);
-  EXPECT_FALSE(ParseToken("mr_0_" + secret));               // no id 0, no leading zeros
+  EXPECT_FALSE(ParseToken("mr_0_" + secret));  // no id 0, no leading zeros
   EXPECT_FALSE(ParseToken("mr_012_" + secret));
   EXPECT_FALSE(ParseToken("mr__" + secret));
   EXPECT_FALSE(ParseToken("xx_12_" + secret));
-  EXPECT_FALSE(ParseToken("mr_12_" + secret.substr(1)));    // short
-  EXPECT_FALSE(ParseToken("mr_12_" + secret + "a"));        // long
+  EXPECT_FALSE(ParseToken("mr_12_" + secret.substr(1)));      // short
+  EXPECT_FALSE(ParseToken("mr_12_" + secret + "a"));          // long
   EXPECT_FALSE(ParseToken("mr_12_" + std::string(64, 'A')));  // upper-case hex
   EXPECT_FALSE(ParseToken("mr_12_" + std::string(63, 'a') + "g"));
   EXPECT_FALSE(ParseToken("mr_1234567890123456789_" + secret));  // 19 digits
@@ -103,9 +103,8 @@ TEST_F(TokenStoreTest, WrongSecretUnknownIdAndMalformedAreUnauthenticated) {
   ASSERT_TRUE(a.ok());
   std::string wrong = a->token;
   wrong.back() = wrong.back() == '0' ? '1' : '0';
-  for (const std::string& bad :
-       {wrong, std::string("mr_999_") + std::string(64, 'a'), std::string("nonsense"),
-        std::string("")}) {
+  for (const std::string& bad : {wrong, std::string("mr_999_") + std::string(64, 'a'),
+                                 std::string("nonsense"), std::string("")}) {
     auto r = t.Authenticate(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
@@ -186,8 +185,7 @@ TEST_F(TokenStoreTest, BadNamesAreRejected) {
   auto v = Open();
   TokenStore& t = Tokens(*v);
   EXPECT_EQ(t.Create("admin", "").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(t.Create("admin", std::string(101, 'x')).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(t.Create("admin", std::string(101, 'x')).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(t.Create("admin", "a\nb").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(t.Create("", "x").status().code(), StatusCode::kInvalidArgument);
 }

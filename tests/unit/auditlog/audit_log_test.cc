@@ -10,12 +10,12 @@
 #include <set>
 #include <thread>
 
+#include "../keyring/temp_dir.h"
 #include "auditlog/entry.h"
 #include "auditlog/export_verify.h"
 #include "auditlog/memory_tree.h"
 #include "auditlog/verify.h"
 #include "keyring/master_key.h"
-#include "../keyring/temp_dir.h"
 
 namespace mailrelay::auditlog {
 namespace {
@@ -333,8 +333,7 @@ TEST_F(LocalLogTest, PersonalDataInPlainTextIsRefused) {
   auto log = OpenLog();
   ASSERT_TRUE(log.ok());
   for (const nlohmann::json& details :
-       {nlohmann::json{{"subject", "alice@example.com"}},
-        nlohmann::json{{"peer", "192.0.2.1"}},
+       {nlohmann::json{{"subject", "alice@example.com"}}, nlohmann::json{{"peer", "192.0.2.1"}},
         nlohmann::json{{"peer", "[2001:db8::1]"}},
         nlohmann::json{{"list", {"x", "<bob@example.org>"}}},
         nlohmann::json{{"carol@example.net", 1}}}) {
@@ -344,12 +343,13 @@ TEST_F(LocalLogTest, PersonalDataInPlainTextIsRefused) {
   auto actor = (*log)->Append({"dave@example.com", "records.read", nlohmann::json::object()});
   EXPECT_EQ(actor.status().code(), StatusCode::kInvalidArgument);
   // Pseudonyms, digests, times and version strings pass.
-  EXPECT_TRUE((*log)
-                  ->Append({"cli:tester", "records.read",
-                            {{"subject", std::string(64, 'a')},
-                             {"time", "12:00:00"},
-                             {"version", "0.1.0"}}})
-                  .ok());
+  EXPECT_TRUE(
+      (*log)
+          ->Append(
+              {"cli:tester",
+               "records.read",
+               {{"subject", std::string(64, 'a')}, {"time", "12:00:00"}, {"version", "0.1.0"}}})
+          .ok());
   auto head = (*log)->Latest();
   EXPECT_EQ(head->size, 1u);
 }
@@ -359,7 +359,8 @@ TEST_F(LocalLogTest, MalformedEventsAreRefusedAndNothingIsWritten) {
   ASSERT_TRUE(log.ok());
   EXPECT_EQ((*log)->Append({"cli:x", "Keys Init", nlohmann::json::object()}).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ((*log)->Append({"", "keys.init", nlohmann::json::object()}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*log)->Append({"", "keys.init", nlohmann::json::object()}).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ((*log)->Append({"cli:x", "keys.init", {{"f", 1.5}}}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ((*log)->Latest()->size, 0u);
@@ -377,7 +378,8 @@ TEST(AuditLogMemoryTest, RefusesToSignOnTopOfAnInconsistentHead) {
   CompactRange fork;
   std::vector<StoredLeaf> leaves;
   for (int i = 0; i < 4; ++i) {
-    Entry e{static_cast<uint64_t>(i), "2026-01-01T00:00:00Z", "cli:forger", "x", nlohmann::json::object()};
+    Entry e{static_cast<uint64_t>(i), "2026-01-01T00:00:00Z", "cli:forger", "x",
+            nlohmann::json::object()};
     std::string bytes = *EncodeEntry(e);
     leaves.push_back({bytes, HashLeaf(bytes)});
     fork.Append(leaves.back().leaf_hash);
@@ -395,8 +397,7 @@ TEST(AuditLogMemoryTest, RefusesToSignOnTopOfAnInconsistentHead) {
   auto r = (*log)->Append(Event(4));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(r.status().message().find("inconsistent"), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find("inconsistent"), std::string::npos) << r.status().message();
   EXPECT_EQ(store->data().heads.size(), forged.generation);  // nothing signed on top
 }
 

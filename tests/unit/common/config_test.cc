@@ -59,7 +59,9 @@ TEST(ConfigTest, DuplicateRouteIdsAreRejected) {
 }
 
 TEST(ConfigTest, UnreadableTlsFileIsNamed) {
-  json doc = {{"smtp", {{"tls", {{"cert_file", "/nonexistent/c.pem"}, {"key_file", "/nonexistent/k.pem"}}}}}};
+  json doc = {
+      {"smtp",
+       {{"tls", {{"cert_file", "/nonexistent/c.pem"}, {"key_file", "/nonexistent/k.pem"}}}}}};
   auto c = ConfigFromJson(doc, "c.json", ".");
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("/smtp/tls/cert_file"));

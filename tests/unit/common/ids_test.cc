@@ -10,7 +10,8 @@ namespace {
 TEST(IdsTest, IdsAre26CrockfordCharacters) {
   std::string id = NewSortableId();
   ASSERT_EQ(id.size(), 26u);
-  for (char c : id) EXPECT_NE(std::string("0123456789ABCDEFGHJKMNPQRSTVWXYZ").find(c), std::string::npos);
+  for (char c : id)
+    EXPECT_NE(std::string("0123456789ABCDEFGHJKMNPQRSTVWXYZ").find(c), std::string::npos);
 }
 
 TEST(IdsTest, LaterTimeSortsAfter) {

@@ -14,8 +14,8 @@
 namespace mailrelay {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 DpaLimits Dpa() {
   auto d = ParseDpa(json::parse(R"({
@@ -23,7 +23,8 @@ DpaLimits Dpa() {
     "allowed_regions": ["us", "eu", "ap"],
     "breach_notification_hours": 72,
     "law_enforcement": {"handling": "lawful requests only", "reporting": "yearly"}
-  })"), "dpa.json");
+  })"),
+                    "dpa.json");
   EXPECT_TRUE(d.ok()) << d.status().ToString();
   return *d;
 }

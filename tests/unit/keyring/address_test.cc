@@ -21,8 +21,10 @@ TEST(NormalizeAddressTest, KeepsPlusTags) {
 
 TEST(NormalizeAddressTest, LeavesNonAsciiBytesAlone) {
   // "Ünïcode" local part and a U-label domain: only the ASCII letters change case.
-  EXPECT_EQ(NormalizeAddress("\xC3\x9Cser@B\xC3\xBC" "cher.Example"),
-            "\xC3\x9Cser@b\xC3\xBC" "cher.example");
+  EXPECT_EQ(NormalizeAddress("\xC3\x9Cser@B\xC3\xBC"
+                             "cher.Example"),
+            "\xC3\x9Cser@b\xC3\xBC"
+            "cher.example");
 }
 
 TEST(NormalizeAddressTest, NullSenderIsEmpty) {

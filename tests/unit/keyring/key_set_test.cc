@@ -79,7 +79,8 @@ TEST(KeySetTest, LoadWithoutCreateOnAnEmptyStoreSaysRunKeysInit) {
 
 TEST(KeySetTest, SealedFieldRoundTripsIncludingEmptyText) {
   Region eu("eu");
-  for (std::string text : {std::string(), std::string("Quarterly report"), std::string(5000, 'x')}) {
+  for (std::string text :
+       {std::string(), std::string("Quarterly report"), std::string(5000, 'x')}) {
     std::string blob = Seal(*eu.keys, "01J0000000000000000000000A", "subject", text);
     EXPECT_EQ(blob.size(), text.size() + kSealOverhead);
     auto opened = eu.keys->OpenField("01J0000000000000000000000A", "subject", blob);

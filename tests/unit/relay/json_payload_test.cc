@@ -231,8 +231,8 @@ TEST(RenderJsonPayloadTest, EqualsTheDomPayloadAndValidatesForEveryCorpusMessage
   e.tls = true;
   e.tls_cipher = "TLSv1.3";
   size_t compared = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(MAILRELAY_SHARED_DIR) / "corpus")) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(MAILRELAY_SHARED_DIR) / "corpus")) {
     if (entry.path().extension() != ".eml") continue;
     StatusOr<mime::Message> m = mime::Parse(ReadFile(entry.path()));
     ASSERT_TRUE(m.ok()) << entry.path();

@@ -12,7 +12,8 @@ constexpr char kMessage[] =
     "From: a@x.test\r\nTo: b@y.test\r\nSubject: Hi\r\n"
     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
     "--b1\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
-    "--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"f.pdf\"\r\n"
+    "--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+    "filename=\"f.pdf\"\r\n"
     "Content-Transfer-Encoding: base64\r\n\r\nUERG\r\n--b1--\r\n";
 
 PayloadEnvelope Env() {
@@ -41,9 +42,11 @@ TEST(PayloadTest, JsonFormat) {
 TEST(PayloadTest, MultipartFormatFlattensAndAttachesFiles) {
   auto p = Build(PayloadFormat::kMultipart, "BOUNDARY");
   EXPECT_EQ(p.content_type, "multipart/form-data; boundary=BOUNDARY");
-  EXPECT_THAT(p.body, HasSubstr("name=\"envelope[recipients][0]\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nb@y.test\r\n"));
+  EXPECT_THAT(p.body, HasSubstr("name=\"envelope[recipients][0]\"\r\nContent-Type: text/plain; "
+                                "charset=utf-8\r\n\r\nb@y.test\r\n"));
   EXPECT_THAT(p.body, HasSubstr("name=\"headers[subject]\""));
-  EXPECT_THAT(p.body, HasSubstr("name=\"attachments[0]\"; filename=\"f.pdf\"\r\nContent-Type: application/pdf\r\n\r\nPDF\r\n"));
+  EXPECT_THAT(p.body, HasSubstr("name=\"attachments[0]\"; filename=\"f.pdf\"\r\nContent-Type: "
+                                "application/pdf\r\n\r\nPDF\r\n"));
 }
 
 TEST(PayloadTest, RawFormatCarriesTheUntouchedMessage) {

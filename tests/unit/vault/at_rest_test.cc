@@ -41,7 +41,8 @@ class AtRestTest : public testing::VaultFixture {
       std::string bytes = testing::ReadAll(entry.path().string());
       ++files;
       for (const std::string& s : secrets_) {
-        if (bytes.find(s) != std::string::npos) leaks.push_back(entry.path().filename().string() + ": " + s);
+        if (bytes.find(s) != std::string::npos)
+          leaks.push_back(entry.path().filename().string() + ": " + s);
       }
     }
     EXPECT_GE(files, 8u);  // 4 databases + their key-check files (+ -wal/-shm while open)
@@ -60,8 +61,8 @@ class AtRestTest : public testing::VaultFixture {
       rs.push_back(r);
     }
     for (const auto& r : rs) {
-      for (const std::string* s : {&r.sender, &r.recipient, &r.subject, &r.sender_ip,
-                                   &r.message_id, &r.server_response}) {
+      for (const std::string* s :
+           {&r.sender, &r.recipient, &r.subject, &r.sender_ip, &r.message_id, &r.server_response}) {
         secrets_.push_back(*s);
       }
     }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../keyring/temp_dir.h"
 #include "auditlog/hasher.h"
 #include "keyring/audit_signing_key.h"
 #include "keyring/key_set.h"
@@ -14,7 +15,6 @@
 #include "vault/key_table.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
-#include "../keyring/temp_dir.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -140,17 +140,18 @@ TEST_F(AuditStoreTest, SqliteItselfRefusesUpdateAndDelete) {
     auto s = Open();
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->Write([&](auditlog::LogWriteTxn& txn) -> Status {
-                   MR_RETURN_IF_ERROR(txn.AppendLeaves(0, {Leaf("a")}));
-                   MR_RETURN_IF_ERROR(txn.PutSubtrees({{1, 0, HashLeaf("x")}}));
-                   MR_RETURN_IF_ERROR(txn.PutSetting("origin", "o"));
-                   StoredHead h;
-                   h.generation = 1;
-                   h.size = 1;
-                   h.root = HashLeaf("a");
-                   h.frontier = {h.root};
-                   h.checkpoint = "n\n";
-                   return txn.PutHead(h);
-                 }).ok());
+                      MR_RETURN_IF_ERROR(txn.AppendLeaves(0, {Leaf("a")}));
+                      MR_RETURN_IF_ERROR(txn.PutSubtrees({{1, 0, HashLeaf("x")}}));
+                      MR_RETURN_IF_ERROR(txn.PutSetting("origin", "o"));
+                      StoredHead h;
+                      h.generation = 1;
+                      h.size = 1;
+                      h.root = HashLeaf("a");
+                      h.frontier = {h.root};
+                      h.checkpoint = "n\n";
+                      return txn.PutHead(h);
+                    })
+                    .ok());
   }
   auto db = OpenConnection(dir_.File("audit.db"), *keys_);
   ASSERT_TRUE(db.ok()) << db.status().message();
@@ -169,8 +170,9 @@ TEST_F(AuditStoreTest, FileIsEncryptedAndAnotherMasterKeyIsRefused) {
     auto s = Open();
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->Write([&](auditlog::LogWriteTxn& txn) {
-                   return txn.AppendLeaves(0, {Leaf("{\"secret-marker\":1}")});
-                 }).ok());
+                      return txn.AppendLeaves(0, {Leaf("{\"secret-marker\":1}")});
+                    })
+                    .ok());
   }
   std::string bytes;
   for (const char* f : {"audit.db", "audit.db-wal"}) {
@@ -201,8 +203,8 @@ TEST_F(AuditStoreTest, OpenAuditFilesKeepsOneWrappedSigningKeyInControlDb) {
   // Signatures verify with the public key.
   auto sig = again->signing_key->Sign("hello");
   ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(crypto_sign_verify_detached(sig->data(), reinterpret_cast<const unsigned char*>("hello"),
-                                        5, pub.data()),
+  EXPECT_EQ(crypto_sign_verify_detached(
+                sig->data(), reinterpret_cast<const unsigned char*>("hello"), 5, pub.data()),
             0);
   // The key is stored wrapped in control.db, purpose audit-signing, version 1.
   auto master = keyring::MasterKey::Load(dir_.File("master.key"));

@@ -21,10 +21,10 @@ TEST(CursorTest, IsUrlSafe) {
 }
 
 TEST(CursorTest, GarbageIsInvalidArgument) {
-  for (const std::string& bad : std::vector<std::string>{"", "!!!", "djE6", /* "v1:" */ "djE6MTIz" /* "v1:123" */,
-                          "djI6MTIzOmFiYw" /* "v2:123:abc" */,
-                          "djE6eDphYmM" /* "v1:x:abc" */, "djE6MTIzOmEnYg" /* "v1:123:a'b" */,
-                          std::string(300, 'A')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "!!!", "djE6", /* "v1:" */ "djE6MTIz" /* "v1:123" */,
+                                "djI6MTIzOmFiYw" /* "v2:123:abc" */, "djE6eDphYmM" /* "v1:x:abc" */,
+                                "djE6MTIzOmEnYg" /* "v1:123:a'b" */, std::string(300, 'A')}) {
     auto p = DecodeCursor(bad);
     EXPECT_FALSE(p.ok()) << bad;
     EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument) << bad;

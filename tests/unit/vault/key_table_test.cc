@@ -37,8 +37,9 @@ TEST_F(KeyTableTest, FreshFileHasGenerationZeroAndNoKeys) {
 }
 
 TEST_F(KeyTableTest, InsertAndDeleteEachMoveTheGeneration) {
-  ASSERT_TRUE(store_->InsertWrappedKeys({{"field", 1, std::string(72, 'a'), 5},
-                                         {"blind-index", 1, std::string(72, 'b'), 5}})
+  ASSERT_TRUE(store_
+                  ->InsertWrappedKeys({{"field", 1, std::string(72, 'a'), 5},
+                                       {"blind-index", 1, std::string(72, 'b'), 5}})
                   .ok());
   EXPECT_EQ(*store_->KeyGeneration(), 1u);
   auto snap = store_->LoadWrappedKeys();

@@ -19,7 +19,8 @@ class RecordCodecTest : public ::testing::Test {
         "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "test");
     ASSERT_TRUE(master.ok());
     keys_ = std::move(keyring::KeySet::Derive(*master, "eu")).value();
-    ASSERT_TRUE(keys_->Load(store_, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, true).ok());
+    ASSERT_TRUE(
+        keys_->Load(store_, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, true).ok());
   }
   keyring::MemoryKeyStore store_;
   std::unique_ptr<keyring::KeySet> keys_;
@@ -47,8 +48,8 @@ TEST_F(RecordCodecTest, NoPersonalFieldIsStoredInTheClear) {
   ASSERT_TRUE(stored.ok());
   for (const auto& blob : stored->sealed) {
     ASSERT_TRUE(blob.has_value());
-    for (const std::string* plain : {&r.sender_ip, &r.message_id, &r.sender, &r.recipient,
-                                     &r.subject, &r.server_response}) {
+    for (const std::string* plain :
+         {&r.sender_ip, &r.message_id, &r.sender, &r.recipient, &r.subject, &r.server_response}) {
       EXPECT_EQ(blob->find(*plain), std::string::npos);
     }
   }

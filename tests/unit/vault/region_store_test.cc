@@ -27,7 +27,8 @@ class RegionStoreTest : public testing::VaultFixture {
     raw.keys = std::move(keyring::KeySet::Derive(*master, region)).value();
     raw.db = std::move(OpenConnection(RegionFile(region), *raw.keys)).value();
     SqliteKeyStore store(*raw.db);
-    EXPECT_TRUE(raw.keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, false).ok());
+    EXPECT_TRUE(
+        raw.keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, false).ok());
     return raw;
   }
   int64_t Count(const std::string& region) {
@@ -38,9 +39,9 @@ class RegionStoreTest : public testing::VaultFixture {
 TEST_F(RegionStoreTest, RecordsLandOnlyInTheirRegionsFile) {
   {
     auto v = MustOpen();
-    ASSERT_TRUE(v->Commit({SampleRecord("eu", 1, 10), SampleRecord("eu", 2, 20),
-                           SampleRecord("ap", 3, 30)})
-                    .ok());
+    ASSERT_TRUE(
+        v->Commit({SampleRecord("eu", 1, 10), SampleRecord("eu", 2, 20), SampleRecord("ap", 3, 30)})
+            .ok());
   }
   EXPECT_EQ(Count("eu"), 2);
   EXPECT_EQ(Count("ap"), 1);

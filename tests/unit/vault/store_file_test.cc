@@ -66,9 +66,9 @@ TEST_F(StoreFileTest, EveryConnectionGetsWalFullSyncSecureDeleteAnd4kPages) {
   auto db = OpenConnection(RegionFile("eu"), *keys);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_EQ(*(*db)->QueryText("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 2);      // FULL
-  EXPECT_EQ(*(*db)->QueryInt("PRAGMA secure_delete"), 1);    // ON
-  EXPECT_EQ(*(*db)->QueryInt("PRAGMA auto_vacuum"), 2);      // INCREMENTAL, set before tables
+  EXPECT_EQ(*(*db)->QueryInt("PRAGMA synchronous"), 2);    // FULL
+  EXPECT_EQ(*(*db)->QueryInt("PRAGMA secure_delete"), 1);  // ON
+  EXPECT_EQ(*(*db)->QueryInt("PRAGMA auto_vacuum"), 2);    // INCREMENTAL, set before tables
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA cipher_page_size"), 4096);
 }
 
@@ -142,7 +142,8 @@ TEST_F(StoreFileTest, UnreadableFileWithoutKeyCheckFileSaysBothCauses) {
   Overwrite(RegionFile("eu"), 20, std::string(64, 'X'));
   auto v = Vault::Open(Options(false));
   EXPECT_EQ(v.status().code(), StatusCode::kDataLoss);
-  EXPECT_THAT(v.status().message(), HasSubstr("either the master key is wrong or the file is corrupt"));
+  EXPECT_THAT(v.status().message(),
+              HasSubstr("either the master key is wrong or the file is corrupt"));
 }
 
 TEST_F(StoreFileTest, LostKeyCheckFileIsRewrittenWhenTheKeyOpensTheFile) {
@@ -157,8 +158,7 @@ TEST_F(StoreFileTest, ARandomFileIsNotMistakenForAVault) {
   std::ofstream(RegionFile("eu")) << std::string(8192, 'r');
   auto keys = Keys("eu");
   auto db = OpenStoreFile(RegionFile("eu"), *keys, FileKind::kRegion, true);
-  EXPECT_THAT(db.status().code(),
-              AnyOf(StatusCode::kDataLoss, StatusCode::kUnauthenticated));
+  EXPECT_THAT(db.status().code(), AnyOf(StatusCode::kDataLoss, StatusCode::kUnauthenticated));
 }
 
 }  // namespace

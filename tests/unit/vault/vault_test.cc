@@ -144,8 +144,7 @@ TEST_F(VaultTest, WorldReadableMasterKeyFileIsRefused) {
   auto v = Vault::Open(Options());
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(v.status().message(),
-              HasSubstr("master key file " + KeyPath() + " has mode 0644"));
+  EXPECT_THAT(v.status().message(), HasSubstr("master key file " + KeyPath() + " has mode 0644"));
   EXPECT_THAT(v.status().message(), HasSubstr("chmod 600"));
   EXPECT_FALSE(std::filesystem::exists(DataDir()));  // refused before touching anything
 }
@@ -205,8 +204,7 @@ TEST_F(VaultTest, ListMessagesPagesNewestFirstWithoutGapsOrRepeats) {
     ids.insert(all[i].id);
     if (i > 0) {
       EXPECT_TRUE(all[i - 1].received_at_ms > all[i].received_at_ms ||
-                  (all[i - 1].received_at_ms == all[i].received_at_ms &&
-                   all[i - 1].id > all[i].id))
+                  (all[i - 1].received_at_ms == all[i].received_at_ms && all[i - 1].id > all[i].id))
           << i;
     }
   }
@@ -293,7 +291,7 @@ TEST_F(VaultTest, FindBySubjectFindsSenderAndRecipientAcrossRegions) {
   MetadataRecord b = SampleRecord("eu", 2, 200);
   b.recipient = "<alice@example.com>";
   MetadataRecord c = SampleRecord("ap", 3, 300);
-  c.sender = c.recipient = "alice@example.com";  // both: still one result
+  c.sender = c.recipient = "alice@example.com";   // both: still one result
   MetadataRecord d = SampleRecord("eu", 4, 400);  // someone else
   MetadataRecord e = SampleRecord("us", 5, 500);
   e.sender = "alice+tag@example.com";  // a different mailbox (tags are kept)
