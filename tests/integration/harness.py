@@ -33,6 +33,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_free(port):
+    """True when nothing listens on 127.0.0.1:port (the quickstart tests need 2525 and 8025)."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def wait_for_port(port, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -6,13 +6,12 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import MAILRELAY_BIN, RelayTestCase, wait_for_port
+from harness import MAILRELAY_BIN, RelayTestCase, port_free, wait_for_port
 
 TOKEN_RE = re.compile(r"^mr_[1-9][0-9]*_[0-9a-f]{64}$")
 
@@ -247,17 +246,6 @@ class MessagesTest(ApiTestCase):
         self.assertIn("\n# TYPE mailrelay_delivery_duration_seconds histogram\n", text)
 
 
-def _port_free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 def _get(port, path, token):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", path, headers={"Authorization": "Bearer " + token})
@@ -294,7 +282,7 @@ class QuickstartTokensTest(unittest.TestCase):
     def test_quickstart_prints_one_token_per_role_once(self):
         if not MAILRELAY_BIN:
             self.skipTest("MAILRELAY_BIN not set")
-        if not (_port_free(2525) and _port_free(8025)):
+        if not (port_free(2525) and port_free(8025)):
             self.skipTest("quickstart ports 2525/8025 are in use on this machine")
         with tempfile.TemporaryDirectory() as d:
             tokens = {}

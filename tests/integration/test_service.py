@@ -9,7 +9,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import MAILRELAY_BIN, Endpoint, Relay, SmtpClient, free_port, wait_for_port
+from harness import MAILRELAY_BIN, Endpoint, Relay, SmtpClient, free_port, port_free, wait_for_port
 
 
 def need_binary(test):
@@ -151,7 +151,7 @@ class PrivacyAndShutdownTest(unittest.TestCase):
 class QuickstartTest(unittest.TestCase):
     def test_quickstart_delivers_to_the_dev_sink_and_prints_it(self):
         need_binary(self)
-        if not (free_port() and _port_free(2525) and _port_free(8025)):
+        if not (port_free(2525) and port_free(8025)):
             self.skipTest("quickstart ports 2525/8025 are in use on this machine")
         with tempfile.TemporaryDirectory() as d:
             out_path = os.path.join(d, "out.txt")
@@ -175,18 +175,6 @@ class QuickstartTest(unittest.TestCase):
         self.assertIn("quickstart hello", printed)
         self.assertIn("127.0.0.1:2525", banner)
         self.assertIn("*@example.test", banner)
-
-
-def _port_free(port):
-    import socket
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 if __name__ == "__main__":

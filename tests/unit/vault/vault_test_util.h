@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "../keyring/temp_dir.h"
 #include "common/ids.h"
 #include "keyring/master_key.h"
 #include "vault/record.h"
@@ -16,24 +17,8 @@
 
 namespace mailrelay::vault::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "mailrelay-vault-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// One temp-dir helper for all the unit tests that need files.
+using TempDir = ::mailrelay::testing::TempDir;
 
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
