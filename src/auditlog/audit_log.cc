@@ -20,7 +20,7 @@
 #include "auditlog/entry.h"
 #include "auditlog/proof.h"
 #include "auditlog/verify.h"
-#include "keyring/audit_signing_key.h"
+#include "keyring/signing_key.h"
 #include "vault/audit_store.h"
 
 namespace mailrelay::auditlog {
@@ -561,7 +561,7 @@ StatusOr<std::unique_ptr<AuditLog>> OpenLocalAuditLog(const LocalAuditLogOptions
             pub.begin());
   std::string name = origin ? *origin : DefaultOrigin(pub);
   auto signer =
-      std::make_unique<KeyNoteSigner<keyring::AuditSigningKey>>(name, std::move(files.signing_key));
+      std::make_unique<KeyNoteSigner<keyring::SigningKey>>(name, std::move(files.signing_key));
   return AuditLog::Open(std::move(files.store), std::move(signer));
 }
 

@@ -85,7 +85,7 @@ struct ConsistencyAnswer {
 };
 
 // Adapts any key with `PublicKey()` (32 bytes) and `Sign(message)` (StatusOr of 64 bytes) —
-// keyring::AuditSigningKey in production — to NoteSigner under the log's key name.
+// keyring::SigningKey in production — to NoteSigner under the log's key name.
 template <typename Key>
 class KeyNoteSigner final : public NoteSigner {
  public:

@@ -33,7 +33,7 @@
 
 namespace mailrelay::keyring {
 
-class AuditSigningKey;  // audit_signing_key.h: wraps its key with Wrap/Unwrap
+class SigningKey;  // signing_key.h: wraps its key with Wrap/Unwrap
 
 inline constexpr char kGlobalScope[] = "global";
 inline constexpr size_t kBlindIndexBytes = 16;
@@ -123,7 +123,7 @@ class KeySet {
   std::map<std::string, SecretBytes> single_keys_;  // purpose → key; guarded by mu_
   std::atomic<uint64_t> generation_{0};
 
-  friend class AuditSigningKey;  // uses Wrap/Unwrap for its wrapped Ed25519 seed
+  friend class SigningKey;  // uses Wrap/Unwrap for its wrapped Ed25519 seed
 };
 
 }  // namespace mailrelay::keyring

@@ -422,7 +422,7 @@ StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
       }
       MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(control, *global));
       SqliteKeyStore keys(*db);
-      auto key = keyring::AuditSigningKey::Load(*global, keys, options.create_if_missing);
+      auto key = keyring::SigningKey::Load(*global, keys, options.create_if_missing);
       if (!key.ok()) return key.status().WithContext("vault file " + control);
       files.signing_key = std::move(*key);
     }

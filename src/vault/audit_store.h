@@ -1,7 +1,7 @@
 // vault/audit_store.h — the audit log's local store: auditlog::LogStore on its own SQLCipher
 // file, data_dir/audit.db (page key derived from the master key for scope "audit", key-check
 // file beside it, WAL, synchronous=FULL — every acknowledged entry survives power loss).
-// Opening also loads the audit signing key from control.db (keyring/audit_signing_key.h).
+// Opening also loads the audit signing key from control.db (keyring/signing_key.h).
 //
 //   MR_ASSIGN_OR_RETURN(AuditFiles files, OpenAuditFiles({.data_dir = "var",
 //                                                         .master_key_path = "var/master.key"}));
@@ -21,7 +21,7 @@
 
 #include "auditlog/log_store.h"
 #include "common/status.h"
-#include "keyring/audit_signing_key.h"
+#include "keyring/signing_key.h"
 
 namespace mailrelay::keyring {
 class KeySet;
@@ -72,7 +72,7 @@ struct AuditFilesOptions {
 
 struct AuditFiles {
   std::unique_ptr<AuditStore> store;
-  std::unique_ptr<keyring::AuditSigningKey> signing_key;
+  std::unique_ptr<keyring::SigningKey> signing_key;
 };
 
 // Loads the master key, opens control.db just long enough to load (or create) the audit

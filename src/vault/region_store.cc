@@ -362,6 +362,16 @@ StatusOr<std::vector<StoredRecord>> RegionStore::FindByIndex(const std::string& 
   return ReadRows(s);
 }
 
+StatusOr<RegionErasure> RegionStore::EraseSubject(std::string_view normalized_address,
+                                                  bool dry_run) {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *keys_));
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
+  // Another process (`keys rotate`) may have added a field-key version since this one loaded.
+  SqliteKeyStore key_store(*db);
+  MR_RETURN_IF_ERROR(keys_->RefreshIfStale(key_store).status());
+  return EraseSubjectInRegion(*db, *keys_, normalized_address, dry_run);
+}
+
 StatusOr<SweepCounts> RegionStore::Sweep(int64_t now_ms, bool dry_run) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *keys_));
   // Deleted and rewritten pages pass through the page cache decrypted: never a temp file.

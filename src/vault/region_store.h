@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "keyring/key_set.h"
 #include "vault/cursor.h"
+#include "vault/erase.h"
 #include "vault/group_commit.h"
 #include "vault/key_table.h"
 #include "vault/query.h"
@@ -51,6 +52,8 @@ class RegionStore {
   Status Verify();
   // Returns the stored records whose sender or recipient blind index is `index`.
   StatusOr<std::vector<StoredRecord>> FindByIndex(const std::string& index);
+  // Erases the subject's records on its own connection (vault/erase.h).
+  StatusOr<RegionErasure> EraseSubject(std::string_view normalized_address, bool dry_run);
   // Retention sweep as of `now_ms` on its own connection (vault/sweep.h).
   StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run);
 

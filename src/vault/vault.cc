@@ -13,8 +13,10 @@
 #include "keyring/address.h"
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
+#include "keyring/signing_key.h"
 #include "vault/cursor.h"
 #include "vault/key_table.h"
+#include "vault/lea_case_store.h"
 #include "vault/region_store.h"
 #include "vault/store_file.h"
 #include "vault/token_store.h"
@@ -225,6 +227,18 @@ StatusOr<std::vector<MetadataRecord>> Vault::FindBySubject(std::string_view addr
   return out;
 }
 
+StatusOr<Vault::Erasure> Vault::EraseSubject(std::string_view address, bool dry_run) {
+  const std::string norm = keyring::NormalizeAddress(address);
+  if (norm.empty()) return Status::InvalidArgument("subject address is empty");
+  Erasure out;
+  for (const std::string& region : regions_) {
+    MR_ASSIGN_OR_RETURN(RegionErasure r, Region(region)->EraseSubject(norm, dry_run));
+    out.records_by_region[region] = r.records;
+    out.space_freed = out.space_freed && r.space_freed;
+  }
+  return out;
+}
+
 Status Vault::Verify() {
   for (const std::string& region : regions_) MR_RETURN_IF_ERROR(Region(region)->Verify());
   return Status::Ok();
@@ -240,6 +254,23 @@ StatusOr<TokenStore*> Vault::Tokens() {
     MR_ASSIGN_OR_RETURN(tokens_, TokenStore::Open(control_path_, *global_keys_));
   }
   return tokens_.get();
+}
+
+StatusOr<LeaCaseStore*> Vault::LeaCases() {
+  std::lock_guard lock(tokens_mu_);
+  if (!lea_cases_) {
+    MR_ASSIGN_OR_RETURN(lea_cases_, LeaCaseStore::Open(control_path_, *global_keys_));
+  }
+  return lea_cases_.get();
+}
+
+StatusOr<std::unique_ptr<keyring::SigningKey>> Vault::DocumentSigningKey() {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(control_path_, *global_keys_));
+  SqliteKeyStore store(*db);
+  auto key = keyring::SigningKey::Load(*global_keys_, store, /*create_missing=*/true,
+                                       keyring::kPurposeDocumentSigning);
+  if (!key.ok()) return key.status().WithContext("vault file " + control_path_);
+  return key;
 }
 
 Vault::CommitStats Vault::commit_stats() const {

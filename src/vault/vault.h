@@ -26,10 +26,12 @@
 
 namespace mailrelay::keyring {
 class KeySet;
+class SigningKey;
 }
 
 namespace mailrelay::vault {
 
+class LeaCaseStore;
 class RegionStore;
 class TokenStore;
 
@@ -71,6 +73,15 @@ class Vault {
   // keyring::NormalizeAddress), newest first, decrypted. Found by blind index, region by region.
   StatusOr<std::vector<MetadataRecord>> FindBySubject(std::string_view address);
 
+  struct Erasure {
+    std::map<std::string, uint64_t> records_by_region;  // every region, zero included
+    bool space_freed = true;  // every touched region's WAL was truncated afterwards
+  };
+  // Erases every record, in every region, whose sender or recipient is `address` (after
+  // keyring::NormalizeAddress), beyond recovery from the files (vault/erase.h). Harmless when
+  // there is nothing to erase. With `dry_run`, only counts.
+  StatusOr<Erasure> EraseSubject(std::string_view address, bool dry_run);
+
   // Returns the audit pseudonym (64 hex digits) of `address`: the same in every region.
   StatusOr<std::string> AuditPseudonym(std::string_view address) const;
 
@@ -89,6 +100,14 @@ class Vault {
   // own connection; creates the api-token key and the tokens table if missing).
   StatusOr<TokenStore*> Tokens();
 
+  // Returns the law-enforcement case store in control.db (vault/lea_case_store.h), opened on
+  // first use like Tokens().
+  StatusOr<LeaCaseStore*> LeaCases();
+
+  // Returns the Ed25519 key that signs compliance documents (keyring/signing_key.h), created
+  // on first use. The caller owns it; only Sign() and the public key are reachable.
+  StatusOr<std::unique_ptr<keyring::SigningKey>> DocumentSigningKey();
+
   struct CommitStats {
     uint64_t transactions = 0;  // group commits, over all regions
     uint64_t batches = 0;       // Commit calls' per-region batches they served
@@ -105,6 +124,7 @@ class Vault {
   std::string control_path_;
   std::mutex tokens_mu_;
   std::unique_ptr<TokenStore> tokens_;  // guarded by tokens_mu_ until set
+  std::unique_ptr<LeaCaseStore> lea_cases_;  // guarded by tokens_mu_ until set
 };
 
 }  // namespace mailrelay::vault

@@ -9,7 +9,7 @@
 
 #include "../keyring/temp_dir.h"
 #include "auditlog/hasher.h"
-#include "keyring/audit_signing_key.h"
+#include "keyring/signing_key.h"
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
 #include "vault/key_table.h"

@@ -1,0 +1,17 @@
+// vault/reclaim.h — giving deleted records' space back: after secure_delete has zeroed the freed
+// cells, return free pages to the file system and truncate the WAL that still holds old frames.
+// Internal to vault/ (the sweep and the erasure use it).
+#pragma once
+
+#include "common/status.h"
+#include "vault/sqlite.h"
+
+namespace mailrelay::vault {
+
+// Runs PRAGMA incremental_vacuum, then a TRUNCATE checkpoint, retrying while another
+// connection's read transaction keeps old WAL frames alive (up to about two seconds).
+// Returns true once the WAL is empty, false if readers kept it busy the whole time (the
+// frames are then overwritten by later writes and truncated by the next reclaim).
+StatusOr<bool> ReclaimFreedSpace(Db& db);
+
+}  // namespace mailrelay::vault
