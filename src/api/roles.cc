@@ -13,7 +13,7 @@ struct RouteEntry {
   Endpoint endpoint;
 };
 
-constexpr std::array<RouteEntry, 8> kRoutes = {{
+constexpr std::array<RouteEntry, 18> kRoutes = {{
     {"GET", "/healthz", Endpoint::kHealthz},
     {"GET", "/metrics", Endpoint::kMetrics},
     {"GET", "/v1/messages", Endpoint::kMessages},
@@ -22,7 +22,42 @@ constexpr std::array<RouteEntry, 8> kRoutes = {{
     {"GET", "/v1/audit/checkpoint", Endpoint::kAuditCheckpoint},
     {"GET", "/v1/audit/proofs/inclusion", Endpoint::kAuditInclusion},
     {"GET", "/v1/audit/proofs/consistency", Endpoint::kAuditConsistency},
+    {"GET", "/v1/keys", Endpoint::kPublicKeys},
+    {"POST", "/v1/subjects/export", Endpoint::kSubjectExport},
+    {"POST", "/v1/subjects/erase", Endpoint::kSubjectErase},
+    {"GET", "/v1/lea-requests", Endpoint::kLeaList},
+    {"POST", "/v1/lea-requests", Endpoint::kLeaOpen},
+    {"GET", "/v1/lea-requests/{id}", Endpoint::kLeaShow},
+    {"POST", "/v1/lea-requests/{id}/decision", Endpoint::kLeaDecide},
+    {"POST", "/v1/lea-requests/{id}/disclosure", Endpoint::kLeaDisclose},
+    {"POST", "/v1/lea-requests/{id}/notice", Endpoint::kLeaNotify},
+    {"GET", "/v1/reports/transparency", Endpoint::kTransparencyReport},
 }};
+
+bool IsIdSegment(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Returns whether `path` matches `pattern`, whose one "{id}" segment takes an id (into *id).
+bool PathMatches(std::string_view pattern, std::string_view path, std::string* id) {
+  const size_t hole = pattern.find("{id}");
+  if (hole == std::string_view::npos) return pattern == path;
+  const std::string_view head = pattern.substr(0, hole), tail = pattern.substr(hole + 4);
+  if (path.size() <= head.size() + tail.size() || path.substr(0, head.size()) != head ||
+      path.substr(path.size() - tail.size()) != tail) {
+    return false;
+  }
+  std::string_view segment = path.substr(head.size(), path.size() - head.size() - tail.size());
+  if (!IsIdSegment(segment)) return false;
+  *id = std::string(segment);
+  return true;
+}
 
 }  // namespace
 
@@ -72,13 +107,31 @@ const AccessRule& RuleFor(Endpoint endpoint) {
   // has no need to read the log (docs/api.md).
   static const AccessRule kAuditRule =
       MakeRule(false, false, {Role::kAdmin, Role::kAuditor}, false);
+  // Export, erasure and law-enforcement requests: compliance staff only. Each call is its own
+  // audit entry (compliance/compliance_service.h), not an AccessRecorder record.
+  static const AccessRule kComplianceRule = MakeRule(false, false, {Role::kCompliance}, true);
+  // Counts from the audit log: no personal data.
+  static const AccessRule kReportRule =
+      MakeRule(false, false, {Role::kAdmin, Role::kCompliance, Role::kAuditor}, false);
   switch (endpoint) {
+    case Endpoint::kSubjectExport:
+    case Endpoint::kSubjectErase:
+    case Endpoint::kLeaList:
+    case Endpoint::kLeaOpen:
+    case Endpoint::kLeaShow:
+    case Endpoint::kLeaDecide:
+    case Endpoint::kLeaDisclose:
+    case Endpoint::kLeaNotify:
+      return kComplianceRule;
+    case Endpoint::kTransparencyReport:
+      return kReportRule;
     case Endpoint::kAuditEntries:
     case Endpoint::kAuditCheckpoint:
     case Endpoint::kAuditInclusion:
     case Endpoint::kAuditConsistency:
       return kAuditRule;
     case Endpoint::kHealthz:
+    case Endpoint::kPublicKeys:  // public keys: anyone may verify what this installation signs
     case Endpoint::kDevSink:  // the relay itself posts here, without a token
       return kOpen;
     case Endpoint::kMetrics:
@@ -105,11 +158,13 @@ Decision Authorize(Endpoint endpoint, const Caller& caller) {
 RouteMatch MatchRoute(std::string_view method, std::string_view path, bool dev_sink) {
   RouteMatch out;
   for (const RouteEntry& r : kRoutes) {
-    if (r.path != path) continue;
+    std::string id;
+    if (!PathMatches(r.path, path, &id)) continue;
     if (r.endpoint == Endpoint::kDevSink && !dev_sink) continue;
     if (r.method == method) {
       out.endpoint = r.endpoint;
       out.allow.clear();
+      out.id = std::move(id);
       return out;
     }
     if (!out.allow.empty()) out.allow += ", ";

@@ -30,6 +30,16 @@ enum class Endpoint {
   kAuditCheckpoint,   // GET /v1/audit/checkpoint
   kAuditInclusion,    // GET /v1/audit/proofs/inclusion
   kAuditConsistency,  // GET /v1/audit/proofs/consistency
+  kPublicKeys,        // GET /v1/keys: the document-signing key and the audit log's vkey
+  kSubjectExport,     // POST /v1/subjects/export
+  kSubjectErase,      // POST /v1/subjects/erase
+  kLeaList,           // GET /v1/lea-requests
+  kLeaOpen,           // POST /v1/lea-requests
+  kLeaShow,           // GET /v1/lea-requests/{id}
+  kLeaDecide,         // POST /v1/lea-requests/{id}/decision
+  kLeaDisclose,       // POST /v1/lea-requests/{id}/disclosure
+  kLeaNotify,         // POST /v1/lea-requests/{id}/notice
+  kTransparencyReport,  // GET /v1/reports/transparency
 };
 
 // Who may call an endpoint.
@@ -62,10 +72,11 @@ Decision Authorize(Endpoint endpoint, const Caller& caller);
 struct RouteMatch {
   std::optional<Endpoint> endpoint;  // set when path and method match
   std::string allow;                 // path known, method not: the Allow header (405)
+  std::string id;                    // the {id} segment of /v1/lea-requests/{id}…
 };
 
 // Returns the endpoint for `method` and `path` (no query string). Unknown path: both empty
-// (404). /dev/sink exists only when `dev_sink`.
+// (404); an {id} segment must be [A-Za-z0-9_-]{1,64}. /dev/sink exists only when `dev_sink`.
 RouteMatch MatchRoute(std::string_view method, std::string_view path, bool dev_sink);
 
 }  // namespace mailrelay::api

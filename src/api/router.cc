@@ -13,11 +13,14 @@
 
 #include "api/audit_json.h"
 #include "api/auth.h"
+#include "api/compliance_api.h"
 #include "api/messages_query.h"
 #include "api/record_json.h"
 #include "api/roles.h"
 #include "auditlog/audit_log.h"
+#include "auditlog/base64.h"
 #include "common/log.h"
+#include "compliance/compliance_service.h"
 #include "vault/token_store.h"
 #include "vault/vault.h"
 
@@ -30,6 +33,7 @@ using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
 constexpr size_t kMaxSinkBody = 64u << 20;
+constexpr size_t kMaxJsonBody = 1u << 20;
 
 void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
            const std::string& content_type, const std::string& body) {
@@ -130,7 +134,79 @@ class Handler : public HTTPRequestHandler {
       case Endpoint::kAuditConsistency:
         AuditRead(endpoint, request, response);
         return;
+      case Endpoint::kPublicKeys:
+        PublicKeys(response);
+        return;
+      case Endpoint::kSubjectExport:
+      case Endpoint::kSubjectErase:
+      case Endpoint::kLeaList:
+      case Endpoint::kLeaOpen:
+      case Endpoint::kLeaShow:
+      case Endpoint::kLeaDecide:
+      case Endpoint::kLeaDisclose:
+      case Endpoint::kLeaNotify:
+      case Endpoint::kTransparencyReport:
+        Compliance(endpoint, match.id, request, response, who);
+        return;
     }
+  }
+
+  void PublicKeys(HTTPServerResponse& response) {
+    nlohmann::json out = nlohmann::json::object();
+    if (ctx_.compliance != nullptr) {
+      const auto& key = ctx_.compliance->document_key();
+      out["documents"] = {
+          {"algorithm", "Ed25519"},
+          {"key_id", compliance::KeyId(key)},
+          {"public_key", auditlog::Base64Encode(std::string_view(
+                             reinterpret_cast<const char*>(key.data()), key.size()))}};
+    }
+    if (ctx_.audit != nullptr) {
+      out["audit_log"] = {{"origin", ctx_.audit->origin()},
+                          {"vkey", ctx_.audit->verifier().Vkey()}};
+    }
+    Reply(response, HTTPResponse::HTTP_OK, "application/json", out.dump());
+  }
+
+  // The compliance endpoints: parse, run (api/compliance_api.h), answer. Each call is its own
+  // audit entry inside ComplianceService, written before anything is disclosed.
+  void Compliance(Endpoint endpoint, const std::string& id, HTTPServerRequest& request,
+                  HTTPServerResponse& response, const Authenticated& who) {
+    ComplianceRequest req{endpoint, id, nullptr, {}, "api:token-" + std::to_string(who.token.id)};
+    auto params = Params(request, response);
+    if (!params) return;
+    req.params = std::move(*params);
+    if (request.getMethod() == "POST") {
+      std::string body;
+      char buf[16384];
+      std::istream& in = request.stream();
+      while (in && body.size() <= kMaxJsonBody) {
+        in.read(buf, sizeof buf);
+        body.append(buf, static_cast<size_t>(in.gcount()));
+      }
+      if (body.size() > kMaxJsonBody) {
+        ReplyError(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+                   "request body over " + std::to_string(kMaxJsonBody) + " bytes");
+        return;
+      }
+      req.body = body.empty() ? nlohmann::json::object()
+                              : nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+      if (req.body.is_discarded() || !req.body.is_object()) {
+        ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST, "request body must be a JSON object");
+        return;
+      }
+    }
+    if (ctx_.compliance == nullptr) {
+      ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "compliance service unavailable");
+      return;
+    }
+    ComplianceAnswer answer = HandleCompliance(req, *ctx_.compliance);
+    if (answer.status == 503) {
+      log::Error("api.compliance_failed").Num("endpoint", static_cast<int64_t>(endpoint)).Emit();
+    }
+    for (const auto& [name, value] : answer.headers) response.set(name, value);
+    Reply(response, static_cast<HTTPResponse::HTTPStatus>(answer.status), answer.content_type,
+          answer.body);
   }
 
   // Returns the query parameters, or answers 400 and returns nullopt.

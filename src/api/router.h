@@ -21,6 +21,9 @@ class Vault;
 namespace mailrelay::auditlog {
 class AuditLog;
 }
+namespace mailrelay::compliance {
+class ComplianceService;
+}
 
 namespace mailrelay::api {
 
@@ -30,6 +33,8 @@ struct ApiContext {
   AccessRecorder* recorder = nullptr;         // null: NoopAccessRecorder
   bool dev_sink = false;                      // POST /dev/sink prints deliveries to stdout
   auditlog::AuditLog* audit = nullptr;        // /v1/audit/* reads; null: those calls answer 503
+  // Export, erasure, law-enforcement requests, the transparency report; null: those answer 503.
+  compliance::ComplianceService* compliance = nullptr;
 };
 
 // Returns a new factory (the caller, normally HTTPServer, owns it). Everything `context`

@@ -24,7 +24,16 @@ const std::set<std::string> kValueOptions = {"config",
                                              "key",
                                              "trusted-checkpoint",
                                              "role",
-                                             "name"};
+                                             "name",
+                                             "to",
+                                             "authority",
+                                             "country",
+                                             "legal-basis",
+                                             "reference",
+                                             "scope-subject",
+                                             "scope-from",
+                                             "scope-to",
+                                             "defer-until"};
 
 }  // namespace
 

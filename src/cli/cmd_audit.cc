@@ -30,6 +30,7 @@ constexpr char kAuditHelp[] =
     "       mailrelay audit prove --consistency OLD [--size M] [--config FILE]\n"
     "       mailrelay audit export --out DIR [--config FILE]\n"
     "       mailrelay audit verify [DIR] [--key FILE] [--trusted-checkpoint FILE] [--config FILE]\n"
+    "       mailrelay audit report --from DATE --to DATE [--config FILE]\n"
     "\n"
     "The signed, append-only audit log (docs/auditlog.md, audit/FORMAT.md). JSON on stdout.\n"
     "  log         entries from index N (default 0), at most --limit (default 100, max 10000)\n"
@@ -39,6 +40,7 @@ constexpr char kAuditHelp[] =
     "  export      writes DIR/entries.jsonl, DIR/checkpoint and DIR/log.vkey (FORMAT.md §1)\n"
     "  verify      checks an export directory as the auditor's verifiers do (FORMAT.md §7);\n"
     "              without DIR, checks the live log. Exit 0 verified, 1 failed.\n"
+    "  report      the transparency report (law-enforcement requests) from the log alone\n"
     "Options take a value as --name VALUE or --name=VALUE.\n";
 
 int Usage(const std::string& why) {
@@ -224,6 +226,7 @@ int Audit(const Args& args) {
     return args.Flag("help") ? 0 : kExitUsage;
   }
   const std::string sub = args.positional()[0];
+  if (sub == "report") return AuditReport(args);
   Status check;
   if (sub == "log") {
     check = args.Check({"config", "from", "limit"}, {}, 1);

@@ -13,6 +13,7 @@ namespace mailrelay::cli {
 inline constexpr int kExitUsage = 64;
 inline constexpr int kExitDataErr = 65;
 inline constexpr int kExitNoInput = 66;
+inline constexpr int kExitCantCreate = 73;
 inline constexpr int kExitConfig = 78;
 
 // Returns the config named by --config, or the quickstart defaults without one.
@@ -36,5 +37,10 @@ std::string AuditActor(const Args& args);
 Status AuditAppend(const Config& config, const Args& args, const std::string& action,
                    nlohmann::json details, bool create = false);
 int Tokens(const Args& args);
+int Export(const Args& args);
+int Erase(const Args& args);
+int Lea(const Args& args);
+// cli/cmd_lea.cc: `mailrelay audit report`.
+int AuditReport(const Args& args);
 
 }  // namespace mailrelay::cli

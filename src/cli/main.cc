@@ -24,10 +24,16 @@ constexpr char kTopHelp[] =
     "                               message history from the vault, decrypted, newest first\n"
     "  tokens create --role admin|compliance|auditor --name NAME | list | revoke ID\n"
     "         [--config FILE]       API bearer tokens (a new token is printed once)\n"
-    "  audit log|checkpoint|prove|export|verify … [--config FILE]\n"
+    "  audit log|checkpoint|prove|export|verify|report … [--config FILE]\n"
     "                               the signed audit log: entries, checkpoints, proofs, export\n"
     "  sweep [--now ISO8601] [--dry-run] [--config FILE]\n"
     "                               retention sweep: delete expired records, clear expired fields\n"
+    "  export --subject ADDR [--out FILE] [--seal-to PUBKEY]\n"
+    "                               a data subject's records, signed (GDPR Art. 15/20)\n"
+    "  erase --subject ADDR --reason TEXT --actor NAME [--dry-run]\n"
+    "                               destroy a data subject's records; signed receipt (Art. 17)\n"
+    "  lea open|decide|disclose|notify|list|show …\n"
+    "                               law-enforcement access requests, every step audited\n"
     "  help                         this text\n"
     "\n"
     "Every command takes --help.\n";
@@ -53,6 +59,9 @@ int Main(int argc, char** argv) {
   if (command == "audit") return Audit(*args);
   if (command == "tokens") return Tokens(*args);
   if (command == "sweep") return Sweep(*args);
+  if (command == "export") return Export(*args);
+  if (command == "erase") return Erase(*args);
+  if (command == "lea") return Lea(*args);
   std::cerr << "mailrelay: unknown command \"" << command << "\"\n\n" << kTopHelp;
   return kExitUsage;
 }

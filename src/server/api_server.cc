@@ -11,8 +11,14 @@
 namespace mailrelay::server {
 
 ApiServer::ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* vault,
-                     api::AccessRecorder* recorder, auditlog::AuditLog* audit)
-    : config_(config), metrics_(metrics), vault_(vault), recorder_(recorder), audit_(audit) {}
+                     api::AccessRecorder* recorder, auditlog::AuditLog* audit,
+                     compliance::ComplianceService* compliance)
+    : config_(config),
+      metrics_(metrics),
+      vault_(vault),
+      recorder_(recorder),
+      audit_(audit),
+      compliance_(compliance) {}
 
 ApiServer::~ApiServer() { Stop(); }
 
@@ -31,6 +37,7 @@ Status ApiServer::Start() {
     ctx.vault = vault_;
     ctx.recorder = recorder_;
     ctx.audit = audit_;
+    ctx.compliance = compliance_;
     ctx.dev_sink = config_.dev_sink;
     Metrics* metrics = &metrics_;
     ctx.metrics_text = [metrics] { return metrics->Render(); };

@@ -1,7 +1,7 @@
 // server/api_server.h — the HTTP API (Poco HTTPServer, its own thread pool). Routing, bearer
 // tokens and roles are in api/ (api/router.h); this owns the socket, the pool and their life.
-// Endpoints: /healthz, /metrics, /v1/messages, /v1/audit/* and, in quickstart, the
-// development sink.
+// Endpoints: /healthz, /metrics, /v1/messages, /v1/audit/*, /v1/keys, /v1/subjects/*,
+// /v1/lea-requests*, /v1/reports/transparency and, in quickstart, the development sink.
 #pragma once
 
 #include <memory>
@@ -24,6 +24,9 @@ class Vault;
 namespace mailrelay::auditlog {
 class AuditLog;
 }
+namespace mailrelay::compliance {
+class ComplianceService;
+}
 
 namespace mailrelay::server {
 
@@ -31,9 +34,11 @@ class ApiServer {
  public:
   // `metrics`, `vault`, `recorder` and `audit` must outlive the server. Without a vault, calls
   // that need tokens or records answer 503. Without a recorder, accesses are not recorded
-  // (no-op). Without an audit log, the auditor endpoints (/v1/audit/*) answer 503.
+  // (no-op). Without an audit log, the auditor endpoints (/v1/audit/*) answer 503; without a
+  // compliance service, the /v1/subjects, /v1/lea-requests and /v1/reports endpoints do.
   ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* vault = nullptr,
-            api::AccessRecorder* recorder = nullptr, auditlog::AuditLog* audit = nullptr);
+            api::AccessRecorder* recorder = nullptr, auditlog::AuditLog* audit = nullptr,
+            compliance::ComplianceService* compliance = nullptr);
   ~ApiServer();
 
   // Binds and starts serving; Unavailable when the address cannot be bound.
@@ -47,6 +52,7 @@ class ApiServer {
   vault::Vault* vault_;
   api::AccessRecorder* recorder_;
   auditlog::AuditLog* audit_;
+  compliance::ComplianceService* compliance_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
