@@ -24,7 +24,8 @@ const std::set<std::string> kValueOptions = {"config",
                                              "key",
                                              "trusted-checkpoint",
                                              "role",
-                                             "name"};
+                                             "name",
+                                             "policy-dir"};
 
 }  // namespace
 

@@ -28,6 +28,8 @@ constexpr char kTopHelp[] =
     "                               the signed audit log: entries, checkpoints, proofs, export\n"
     "  sweep [--now ISO8601] [--dry-run] [--config FILE]\n"
     "                               retention sweep: delete expired records, clear expired fields\n"
+    "  policy check [--policy-dir DIR] [--config FILE]\n"
+    "                               validate the config and the policy files against each other\n"
     "  help                         this text\n"
     "\n"
     "Every command takes --help.\n";
@@ -53,6 +55,7 @@ int Main(int argc, char** argv) {
   if (command == "audit") return Audit(*args);
   if (command == "tokens") return Tokens(*args);
   if (command == "sweep") return Sweep(*args);
+  if (command == "policy") return Policy(*args);
   std::cerr << "mailrelay: unknown command \"" << command << "\"\n\n" << kTopHelp;
   return kExitUsage;
 }
