@@ -77,7 +77,7 @@ int Sweep(const Args& args) {
     return server::ExitCodeForVaultError(vault.status());
   }
   auto started = std::chrono::steady_clock::now();
-  auto counts = (*vault)->Sweep(now_ms, dry_run);
+  auto counts = (*vault)->Sweep(now_ms, dry_run, &policy->retention_policy);
   if (!counts.ok()) {
     std::cerr << "mailrelay sweep: " << counts.status().message() << "\n";
     return server::ExitCodeForVaultError(counts.status());

@@ -139,7 +139,7 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }
-  Sweeper sweeper(**vault, **audit);
+  Sweeper sweeper(**vault, **audit, kDefaultSweepInterval, retention);
   sweeper.Start();
   PrintBanner(config, smtp.port(), api.port());
   if (config.quickstart) api::AnnounceQuickstartTokens(**vault, std::cerr);
