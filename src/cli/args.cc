@@ -33,7 +33,8 @@ const std::set<std::string> kValueOptions = {"config",
                                              "scope-subject",
                                              "scope-from",
                                              "scope-to",
-                                             "defer-until"};
+                                             "defer-until",
+                                             "policy-dir"};
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "cli/command.h"
-#include "common/retention.h"
+#include "common/policy_set.h"
 #include "server/vault_open.h"
 #include "vault/sweep_json.h"
 #include "vault/vault.h"
@@ -22,7 +22,8 @@ constexpr char kSweepHelp[] =
     "as \"\"), then frees the space (secure_delete, incremental vacuum, WAL truncated). Prints\n"
     "the counts per region and field as JSON. --now sweeps as if it were that time (UTC).\n"
     "--dry-run only counts. Each real sweep appends a retention.sweep audit entry (counts only).\n"
-    "A retention policy beyond policy/dpa.json exits 78 naming the file, pointer and limit.\n";
+    "Policy files that break a schema or a commitment (e.g. a retention beyond policy/dpa.json)\n"
+    "exit 78 naming the file, pointer and limit.\n";
 
 // Returns unix ms from "1700000000000" or an ISO 8601 UTC time "2026-11-28T10:00:00Z".
 std::optional<int64_t> ParseNowMs(const std::string& text) {
@@ -64,9 +65,9 @@ int Sweep(const Args& args) {
   int exit_code = 0;
   auto config = LoadConfigOrReport(args, &exit_code);
   if (!config.ok()) return exit_code;
-  // The policy is not needed to sweep (expiries are stored with each record), but a sweep under
-  // a policy the DPA forbids is refused like a start-up.
-  if (auto policy = LoadRetentionPolicy(config->policy_dir); !policy.ok()) {
+  // A sweep under policy files that break a commitment is refused like a start-up.
+  auto policy = LoadPolicySet(config->policy_dir);
+  if (!policy.ok()) {
     std::cerr << "mailrelay sweep: " << policy.status().message() << "\n";
     return kExitConfig;
   }
@@ -76,7 +77,7 @@ int Sweep(const Args& args) {
     return server::ExitCodeForVaultError(vault.status());
   }
   auto started = std::chrono::steady_clock::now();
-  auto counts = (*vault)->Sweep(now_ms, dry_run);
+  auto counts = (*vault)->Sweep(now_ms, dry_run, &policy->retention_policy);
   if (!counts.ok()) {
     std::cerr << "mailrelay sweep: " << counts.status().message() << "\n";
     return server::ExitCodeForVaultError(counts.status());

@@ -28,6 +28,7 @@ int Keys(const Args& args);
 int Messages(const Args& args);
 int Audit(const Args& args);
 int Sweep(const Args& args);
+int Policy(const Args& args);
 
 // cli/cmd_audit.cc: the audit actor of this invocation, "cli:" + (--actor or $USER).
 std::string AuditActor(const Args& args);

@@ -34,6 +34,8 @@ constexpr char kTopHelp[] =
     "                               destroy a data subject's records; signed receipt (Art. 17)\n"
     "  lea open|decide|disclose|notify|list|show …\n"
     "                               law-enforcement access requests, every step audited\n"
+    "  policy check [--policy-dir DIR] [--config FILE]\n"
+    "                               validate the config and the policy files against each other\n"
     "  help                         this text\n"
     "\n"
     "Every command takes --help.\n";
@@ -62,6 +64,7 @@ int Main(int argc, char** argv) {
   if (command == "export") return Export(*args);
   if (command == "erase") return Erase(*args);
   if (command == "lea") return Lea(*args);
+  if (command == "policy") return Policy(*args);
   std::cerr << "mailrelay: unknown command \"" << command << "\"\n\n" << kTopHelp;
   return kExitUsage;
 }

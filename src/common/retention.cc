@@ -1,14 +1,9 @@
 // common/retention.cc — see retention.h.
 #include "common/retention.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "common/embedded_policy.h"
 #include "common/json_schema.h"
+#include "common/policy_file.h"
 
 namespace mailrelay {
 namespace {
@@ -24,33 +19,6 @@ Lifetimes ParseLifetimes(const nlohmann::json& j) {
     for (const auto& [name, days] : it->items()) l.field_days[name] = days.get<int>();
   }
   return l;
-}
-
-// Returns the file's JSON (nullopt-like NotFound when it does not exist).
-StatusOr<nlohmann::json> ReadJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::InvalidArgument(path + " cannot be opened: " + std::strerror(errno));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    return Status::InvalidArgument(path + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
-  }
-}
-
-// The file's JSON, or the built-in copy when the file does not exist.
-StatusOr<std::pair<nlohmann::json, std::string>> ReadOrBuiltin(const std::string& dir,
-                                                               const std::string& name,
-                                                               std::string_view builtin) {
-  std::string path = (std::filesystem::path(dir) / name).string();
-  auto doc = ReadJson(path);
-  if (doc.ok()) return std::make_pair(std::move(doc).value(), path);
-  if (doc.status().code() != StatusCode::kNotFound) return doc.status();
-  return std::make_pair(nlohmann::json::parse(builtin), "<built-in policy/" + name + ">");
 }
 
 std::string Days(int d) { return std::to_string(d) + (d == 1 ? " day" : " days"); }
@@ -154,11 +122,12 @@ Status CheckAgainstDpa(const RetentionPolicy& policy, const DpaLimits& dpa) {
 }
 
 StatusOr<RetentionPolicy> LoadRetentionPolicy(const std::string& policy_dir) {
-  MR_ASSIGN_OR_RETURN(auto dpa_doc, ReadOrBuiltin(policy_dir, "dpa.json", BuiltinDpaText()));
-  MR_ASSIGN_OR_RETURN(DpaLimits dpa, ParseDpa(dpa_doc.first, dpa_doc.second));
-  MR_ASSIGN_OR_RETURN(auto ret_doc,
-                      ReadOrBuiltin(policy_dir, "retention.json", BuiltinRetentionText()));
-  MR_ASSIGN_OR_RETURN(RetentionPolicy policy, ParseRetention(ret_doc.first, ret_doc.second));
+  MR_ASSIGN_OR_RETURN(PolicyFile dpa_file,
+                      ReadPolicyFile(policy_dir, "dpa.json", BuiltinDpaText()));
+  MR_ASSIGN_OR_RETURN(DpaLimits dpa, ParseDpa(dpa_file.doc, dpa_file.source));
+  MR_ASSIGN_OR_RETURN(PolicyFile ret_file,
+                      ReadPolicyFile(policy_dir, "retention.json", BuiltinRetentionText()));
+  MR_ASSIGN_OR_RETURN(RetentionPolicy policy, ParseRetention(ret_file.doc, ret_file.source));
   MR_RETURN_IF_ERROR(CheckAgainstDpa(policy, dpa));
   return policy;
 }

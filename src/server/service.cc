@@ -12,7 +12,7 @@
 #include "api/quickstart_tokens.h"
 #include "auditlog/audit_log.h"
 #include "common/log.h"
-#include "common/retention.h"
+#include "common/policy_set.h"
 #include "relay/http_client.h"
 #include "relay/route_table.h"
 #include "server/api_server.h"
@@ -98,12 +98,14 @@ int RunService(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // A retention policy beyond the DPA never starts (exit 78 naming file, pointer and limit).
-  auto retention = LoadRetentionPolicy(config.policy_dir);
-  if (!retention.ok()) {
-    std::cerr << "mailrelay: " << retention.status().message() << "\n";
+  // A policy file that breaks its schema or a commitment of another (a retention beyond the
+  // DPA, a region it does not allow, …) never starts: exit 78 naming file, pointer and limit.
+  auto policy = LoadPolicySet(config.policy_dir);
+  if (!policy.ok()) {
+    std::cerr << "mailrelay: " << policy.status().message() << "\n";
     return kExitConfig;
   }
+  const RetentionPolicy* retention = &policy->retention_policy;
   auto vault = OpenVaultForService(config);
   if (!vault.ok()) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
@@ -137,7 +139,7 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }
-  Sweeper sweeper(**vault, **audit);
+  Sweeper sweeper(**vault, **audit, kDefaultSweepInterval, retention);
   sweeper.Start();
   PrintBanner(config, smtp.port(), api.port());
   if (config.quickstart) api::AnnounceQuickstartTokens(**vault, std::cerr);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "auditlog/audit_log.h"
+#include "common/retention.h"
 #include "vault/vault.h"
 
 namespace mailrelay::server {
@@ -19,9 +20,11 @@ inline constexpr std::chrono::seconds kDefaultSweepInterval{600};
 
 class Sweeper {
  public:
-  // `vault` and `audit` must outlive the sweeper.
+  // `vault`, `audit` and `policy` (when given: stored expiries beyond it are capped, see
+  // Vault::Sweep) must outlive the sweeper.
   Sweeper(vault::Vault& vault, auditlog::AuditLog& audit,
-          std::chrono::milliseconds interval = kDefaultSweepInterval);
+          std::chrono::milliseconds interval = kDefaultSweepInterval,
+          const RetentionPolicy* policy = nullptr);
   ~Sweeper();  // Stop()
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
@@ -38,6 +41,7 @@ class Sweeper {
   vault::Vault& vault_;
   auditlog::AuditLog& audit_;
   const std::chrono::milliseconds interval_;
+  const RetentionPolicy* const policy_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;    // guarded by mu_

@@ -372,11 +372,11 @@ StatusOr<RegionErasure> RegionStore::EraseSubject(std::string_view normalized_ad
   return EraseSubjectInRegion(*db, *keys_, normalized_address, dry_run);
 }
 
-StatusOr<SweepCounts> RegionStore::Sweep(int64_t now_ms, bool dry_run) {
+StatusOr<SweepCounts> RegionStore::Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *keys_));
   // Deleted and rewritten pages pass through the page cache decrypted: never a temp file.
   MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
-  return SweepRegion(*db, now_ms, dry_run);
+  return SweepRegion(*db, now_ms, dry_run, 1000, limits);
 }
 
 }  // namespace mailrelay::vault

@@ -22,6 +22,7 @@
 #include "vault/query.h"
 #include "vault/record_codec.h"
 #include "vault/sqlite.h"
+#include "vault/sweep_cap.h"
 #include "vault/sweep_counts.h"
 
 namespace mailrelay::vault {
@@ -54,8 +55,9 @@ class RegionStore {
   StatusOr<std::vector<StoredRecord>> FindByIndex(const std::string& index);
   // Erases the subject's records on its own connection (vault/erase.h).
   StatusOr<RegionErasure> EraseSubject(std::string_view normalized_address, bool dry_run);
-  // Retention sweep as of `now_ms` on its own connection (vault/sweep.h).
-  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run);
+  // Retention sweep as of `now_ms` on its own connection (vault/sweep.h); `limits`: the
+  // region's lifetimes in force, to cap stored expiries beyond them first.
+  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits = nullptr);
 
  private:
   RegionStore(std::string path, std::unique_ptr<keyring::KeySet> keys, std::unique_ptr<Db> writer,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "vault/record.h"
+#include "vault/sweep_cap.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -78,6 +79,14 @@ Plan PlanRow(const Row& r, int64_t now_ms) {
   return p;
 }
 
+Row FromExpiryRow(const ExpiryRow& e) {
+  Row r;
+  r.seq = e.seq;
+  r.expires = e.expires;
+  for (int i = 0; i < kFields; ++i) r.field[i] = e.field[static_cast<size_t>(i)];
+  return r;
+}
+
 void Count(const Plan& p, SweepCounts& c) {
   if (p.remove) {
     ++c.records_deleted;
@@ -90,9 +99,26 @@ void Count(const Plan& p, SweepCounts& c) {
 
 }  // namespace
 
-StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch) {
+StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch,
+                                  const CapLimits* limits) {
   SweepCounts counts;
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
+  bool capping = false;
+  if (limits != nullptr) {
+    MR_ASSIGN_OR_RETURN(capping, CapNeeded(db, *limits));
+  }
+  if (dry_run && capping) {
+    // What the sweep would do after capping: every row, capped in memory.
+    MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare("SELECT " + ExpiryColumns() + " FROM records"));
+    while (true) {
+      MR_ASSIGN_OR_RETURN(bool row, sel.Step());
+      if (!row) break;
+      ExpiryRow e = ReadExpiryRow(sel);
+      if (CapRow(e, *limits)) ++counts.expiries_capped;
+      Count(PlanRow(FromExpiryRow(e), now_ms), counts);
+    }
+    return counts;
+  }
   if (dry_run) {
     MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql(false)));
     sel.BindInt(1, now_ms);
@@ -107,6 +133,10 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
   MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
   MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
   bool changed = false;
+  if (capping) {
+    // A policy shorter than the one the rows were written under applies from this sweep on.
+    MR_ASSIGN_OR_RETURN(counts.expiries_capped, CapExpiries(db, *limits, batch));
+  }
   while (true) {
     // One bounded transaction per batch: a concurrent writer waits for at most one batch.
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));

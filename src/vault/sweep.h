@@ -10,12 +10,15 @@
 
 #include "common/status.h"
 #include "vault/sqlite.h"
+#include "vault/sweep_cap.h"
 #include "vault/sweep_counts.h"
 
 namespace mailrelay::vault {
 
 // Sweeps `db` (a connection to a region file) as of `now_ms`. With `dry_run`, counts what a
-// sweep would do and changes nothing.
-StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch = 1000);
+// sweep would do and changes nothing. With `limits` (the region's lifetimes in force), stored
+// expiries beyond them are capped first (vault/sweep_cap.h).
+StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch = 1000,
+                                  const CapLimits* limits = nullptr);
 
 }  // namespace mailrelay::vault

@@ -1,6 +1,7 @@
 // vault/sweep_json.h — a sweep's counts as JSON (the CLI's output, the audit entry's details):
-// {"regions": {"eu": {"records_deleted": n, "fields_cleared": {"sender_ip": n, …}}, …},
-//  "records_deleted": total, "fields_cleared": total}. Counts only, never personal data.
+// {"regions": {"eu": {"records_deleted": n, "fields_cleared": {"sender_ip": n, …},
+//  "expiries_capped": n}, …}, "records_deleted": total, "fields_cleared": total,
+//  "expiries_capped": total}. Counts only, never personal data.
 #pragma once
 
 #include <map>
@@ -13,7 +14,7 @@ namespace mailrelay::vault {
 
 inline nlohmann::json SweepCountsJson(const std::map<std::string, SweepCounts>& by_region) {
   nlohmann::json regions = nlohmann::json::object();
-  int64_t records = 0, fields = 0;
+  int64_t records = 0, fields = 0, capped = 0;
   for (const auto& [region, c] : by_region) {
     nlohmann::json cleared = nlohmann::json::object();
     for (const auto& [field, n] : c.fields_cleared) {
@@ -21,9 +22,15 @@ inline nlohmann::json SweepCountsJson(const std::map<std::string, SweepCounts>& 
       fields += n;
     }
     records += c.records_deleted;
-    regions[region] = {{"records_deleted", c.records_deleted}, {"fields_cleared", cleared}};
+    capped += c.expiries_capped;
+    regions[region] = {{"records_deleted", c.records_deleted},
+                       {"fields_cleared", cleared},
+                       {"expiries_capped", c.expiries_capped}};
   }
-  return {{"regions", regions}, {"records_deleted", records}, {"fields_cleared", fields}};
+  return {{"regions", regions},
+          {"records_deleted", records},
+          {"fields_cleared", fields},
+          {"expiries_capped", capped}};
 }
 
 }  // namespace mailrelay::vault

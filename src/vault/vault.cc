@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "common/log.h"
@@ -120,10 +121,14 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
   return vault;
 }
 
-StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(int64_t now_ms, bool dry_run) {
+StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(int64_t now_ms, bool dry_run,
+                                                          const RetentionPolicy* policy) {
   std::map<std::string, SweepCounts> out;
   for (const std::string& region : regions_) {
-    MR_ASSIGN_OR_RETURN(out[region], Region(region)->Sweep(now_ms, dry_run));
+    std::optional<CapLimits> limits;
+    if (policy != nullptr) limits = CapLimitsFrom(policy->For(region));
+    MR_ASSIGN_OR_RETURN(out[region],
+                        Region(region)->Sweep(now_ms, dry_run, limits ? &*limits : nullptr));
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/retention.h"
 #include "common/status.h"
 #include "vault/query.h"
 #include "vault/record.h"
@@ -91,8 +92,11 @@ class Vault {
 
   // Retention sweep as of `now_ms` (unix ms), region by region: deletes records whose
   // expires_at_ms <= now_ms, clears fields whose expiry <= now_ms (they read back ""), frees
-  // the space. With `dry_run`, only counts. Returns the counts by region id.
-  StatusOr<std::map<std::string, SweepCounts>> Sweep(int64_t now_ms, bool dry_run = false);
+  // the space. With `dry_run`, only counts. Returns the counts by region id. With `policy`
+  // (the retention in force), stored expiries beyond its lifetimes are capped first, so a
+  // shortened policy applies to records written before it (docs/retention.md).
+  StatusOr<std::map<std::string, SweepCounts>> Sweep(int64_t now_ms, bool dry_run = false,
+                                                     const RetentionPolicy* policy = nullptr);
 
   const std::vector<std::string>& regions() const { return regions_; }
 

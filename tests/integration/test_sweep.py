@@ -1,7 +1,8 @@
 """Retention through a real `mailrelay`: expiry computed from policy/retention.json when a record
 is written, `mailrelay sweep --now` time travel (field-only expiry, whole-record expiry, dry
-run), the retention.sweep audit entry (counts only), and a retention beyond policy/dpa.json
-refused at start-up with exit 78."""
+run), the retention.sweep audit entry (counts only), a shortened policy applied to existing
+records at the next sweep, and a retention beyond policy/dpa.json refused at start-up with exit
+78."""
 import datetime
 import json
 import os
@@ -122,6 +123,63 @@ class SweepTest(unittest.TestCase):
         out = run("sweep", "--config", self.config, "--now", "yesterday", check=False)
         self.assertEqual(out.returncode, 64)
         self.assertIn("--now", out.stderr)
+
+
+class ShorterPolicyTest(unittest.TestCase):
+    """A policy that shortens a lifetime applies to records written before it at the next
+    sweep: their stored expiries are capped to received + the new lifetime."""
+
+    def setUp(self):
+        self.endpoint = Endpoint()
+        self.addCleanup(self.endpoint.close)
+        self.relay = Relay(self.endpoint)  # built-in policy: 30 days
+        self.addCleanup(self.relay.cleanup)
+        self.addCleanup(self.relay.stop)
+        self.config = self.relay.config_path
+
+    def test_a_shortened_record_lifetime_applies_at_the_next_sweep(self):
+        with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
+            s.sendmail(SENDER, ["short@ok2.test"], "Subject: %s\r\n\r\nbody\r\n" % SUBJECT)
+        before = [r for r in self.relay.messages("--route", "ok2")["messages"]]
+        self.assertEqual(len(before), 1)
+        received = before[0]["received_at_ms"]
+        self.assertEqual(before[0]["expires_at_ms"], received + 30 * DAY_MS)
+
+        # Under the old policy nothing happens on day 11.
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             iso(received + 11 * DAY_MS), "--dry-run").stdout)
+        self.assertEqual(out["records_deleted"], 0)
+
+        # The operator shortens us to 10 days (subject 3): a dry run shows it, a sweep does it.
+        os.mkdir(os.path.join(self.relay.dir, "policy"))
+        with open(os.path.join(self.relay.dir, "policy", "retention.json"), "w") as f:
+            json.dump({"default": {"record_days": 30,
+                                   "fields": {"server_response": 7, "sender_ip": 7}},
+                       "regions": {"us": {"record_days": 10, "fields": {"subject": 3}}}}, f)
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             iso(received + 5 * DAY_MS), "--dry-run").stdout)
+        self.assertEqual(out["regions"]["us"]["expiries_capped"], 1)
+        self.assertEqual(out["regions"]["us"]["fields_cleared"]["subject"], 1)
+        self.assertEqual(self.relay.messages("--route", "ok2")["messages"][0]["subject"],
+                         SUBJECT)
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             iso(received + 5 * DAY_MS)).stdout)
+        self.assertEqual(out["regions"]["us"]["expiries_capped"], 1)
+        self.assertEqual(out["records_deleted"], 0)
+        kept = self.relay.messages("--route", "ok2")["messages"]
+        self.assertEqual(kept[0]["expires_at_ms"], received + 10 * DAY_MS)
+        self.assertEqual(kept[0]["subject"], "")
+        self.assertEqual(kept[0]["recipient"], "short@ok2.test")
+
+        # Applied once: the next sweep caps nothing; day 10 deletes the record (--now in ms).
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             str(received + 10 * DAY_MS - 1)).stdout)
+        self.assertEqual(out["expiries_capped"], 0)
+        self.assertEqual(out["records_deleted"], 0)
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             str(received + 10 * DAY_MS)).stdout)
+        self.assertEqual(out["regions"]["us"]["records_deleted"], 1)
+        self.assertEqual(self.relay.messages("--route", "ok2")["messages"], [])
 
 
 class DpaRefusalTest(unittest.TestCase):

@@ -22,6 +22,7 @@ DpaLimits Dpa() {
     "max_lifetimes_days": {"record": 30, "fields": {"server_response": 7, "sender_ip": 7}},
     "allowed_regions": ["us", "eu", "ap"],
     "breach_notification_hours": 72,
+    "processing_purposes": ["delivering mail to the customer's endpoint"],
     "law_enforcement": {"handling": "lawful requests only", "reporting": "yearly"}
   })"),
                     "dpa.json");
@@ -181,9 +182,11 @@ TEST_F(LoadTest, AFileBeyondTheDpaIsRefusedNamingItsPath) {
 
 TEST_F(LoadTest, AStricterDpaFileRefusesTheBuiltInRetention) {
   Write("dpa.json", R"({"max_lifetimes_days": {"record": 10}, "allowed_regions": ["us"],
-      "breach_notification_hours": 72, "law_enforcement": {"handling": "x", "reporting": "y"}})");
+      "breach_notification_hours": 72, "processing_purposes": ["delivery"],
+      "law_enforcement": {"handling": "x", "reporting": "y"}})");
   auto p = LoadRetentionPolicy(dir_);
   ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(p.status().message(), HasSubstr(dir_ + "/dpa.json"));
 }
 
