@@ -13,6 +13,7 @@
 #include "auditlog/audit_log.h"
 #include "common/log.h"
 #include "common/policy_set.h"
+#include "compliance/compliance_service.h"
 #include "relay/http_client.h"
 #include "relay/route_table.h"
 #include "server/api_server.h"
@@ -128,8 +129,14 @@ int RunService(const Config& config) {
   relay::HttpClient http;
   DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{}, *retention);
 
+  auto compliance =
+      compliance::ComplianceService::Create(**vault, **audit, Article15Information(*policy));
+  if (!compliance.ok()) {
+    std::cerr << "mailrelay: " << compliance.status().message() << "\n";
+    return ExitCodeForVaultError(compliance.status());
+  }
   AuditAccessRecorder recorder(**audit);
-  ApiServer api(config.api, metrics, vault->get(), &recorder, audit->get());
+  ApiServer api(config.api, metrics, vault->get(), &recorder, audit->get(), compliance->get());
   if (Status s = api.Start(); !s.ok()) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitUnavailable;
