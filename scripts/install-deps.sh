@@ -10,7 +10,7 @@ packages=(
   libpoco-dev libsodium-dev libsqlcipher-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  python3 python3-nacl python3-jsonschema swaks curl openssl postfix procps
+  python3 python3-nacl python3-jsonschema python3-cryptography swaks curl openssl postfix procps
 )
 
 missing=()

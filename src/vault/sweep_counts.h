@@ -12,8 +12,9 @@ struct SweepCounts {
   std::map<std::string, int64_t> fields_cleared;  // by field name (kSealedFields), all present
   // Rows whose stored expiries a shorter policy capped (vault/sweep_cap.h).
   int64_t expiries_capped = 0;
-  bool space_freed =
-      false;  // incremental_vacuum ran and the WAL was truncated (or nothing changed)
+  // The WAL was truncated (and, if anything changed, incremental_vacuum ran). False when a
+  // reader held an old snapshot: the next sweep retries.
+  bool space_freed = false;
 };
 
 }  // namespace mailrelay::vault

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 
+#include "keyring/key_set.h"
+#include "keyring/master_key.h"
+#include "vault/store_file.h"
 #include "vault/vault.h"
 #include "vault_test_util.h"
 
@@ -183,6 +186,37 @@ TEST_F(SweepTest, FreedSpaceGoesBackToTheFileSystem) {
   EXPECT_TRUE((*c)["eu"].space_freed);
   auto small = on_disk();
   EXPECT_LT(small, big / 2) << big << " -> " << small;
+}
+
+TEST_F(SweepTest, AWalTruncateAReaderBlockedIsRetriedByTheNextSweep) {
+  auto v = MustOpen();
+  MetadataRecord r = SampleRecord("us", 1, kT0);
+  r.expires_at_ms = kT0 + kDay;
+  ASSERT_TRUE(v->Commit({r}).ok());
+  // Another process's reader holds a snapshot from before the sweep.
+  auto master = keyring::MasterKey::Load(KeyPath());
+  ASSERT_TRUE(master.ok());
+  auto keys = keyring::KeySet::Derive(*master, "us");
+  ASSERT_TRUE(keys.ok());
+  auto reader = OpenConnection(RegionFile("us"), **keys);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_TRUE((*reader)->Exec("PRAGMA busy_timeout = 0").ok());
+  ASSERT_TRUE((*reader)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*reader)->QueryInt("SELECT count(*) FROM records").ok());
+
+  SweepCounts blocked = MustSweep(*v, "us", kT0 + kDay);
+  EXPECT_EQ(blocked.records_deleted, 1);
+  EXPECT_FALSE(blocked.space_freed);  // the WAL still holds the record's old frames
+
+  ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
+  SweepCounts next = MustSweep(*v, "us", kT0 + kDay);
+  EXPECT_EQ(next.records_deleted, 0);
+  EXPECT_TRUE(next.space_freed);
+  std::error_code ec;
+  auto wal = std::filesystem::file_size(RegionFile("us") + "-wal", ec);
+  if (!ec) {
+    EXPECT_EQ(wal, 0u);
+  }
 }
 
 }  // namespace
