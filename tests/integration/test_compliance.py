@@ -269,3 +269,38 @@ class SubjectRightsTest(ComplianceTestCase):
             out = self.cli("export", "--subject", self.SUBJECT, "--out", f.name, expect=73)
             self.assertIn(b"never overwritten", out.stderr)
             self.assertEqual(os.path.getsize(f.name), 0)
+
+
+class ForensicErasureTest(ComplianceTestCase):
+    """The retention issue's canary test, for erasure: an erased record's sealed bytes are in
+    no decrypted page (free pages included) and no WAL frame of either region's file."""
+
+    def test_erased_records_leave_no_sealed_bytes_in_any_page_or_wal_frame(self):
+        import forensics
+        subject = "zq-erase-canary@eu.test"
+        self.send(subject, "ZqEraseCanaryEu", sender="someone@example.org")
+        self.send("desk@ok.test", "ZqEraseCanaryUs", sender=subject)
+        data_dir = os.path.join(self.relay.dir, "var")
+        with open(os.path.join(data_dir, "master.key")) as f:
+            key = f.read().strip()
+        ids = {m["id"] for m in self.cli_json("export", "--subject", subject)
+               ["document"]["records"]}
+        self.assertEqual(len(ids), 2)
+        sealed = {}
+        for region in ("eu", "us"):
+            rows = [r for r in forensics.read_records(data_dir, region, key) if r["id"] in ids]
+            self.assertEqual(len(rows), 1, region)
+            sealed[region] = forensics.sealed_values(rows[0])
+            self.assertEqual(len(sealed[region]), 6)
+            # Control: the reader finds them before.
+            for blob in sealed[region]:
+                self.assertTrue(forensics.find(data_dir, region, key, [blob]), region)
+
+        receipt = self.cli_json("erase", "--subject", subject, "--reason", "canary",
+                                "--actor", "ann")["document"]
+        self.assertEqual(receipt["records_erased"]["total"], 2)
+        for region in ("eu", "us"):
+            self.assertEqual(forensics.find(data_dir, region, key, sealed[region]), [], region)
+        self.relay.stop()
+        for region in ("eu", "us"):
+            self.assertEqual(forensics.find(data_dir, region, key, sealed[region]), [], region)
