@@ -109,11 +109,11 @@ StatusOr<std::unique_ptr<ComplianceService>> ComplianceService::Create(
       new ComplianceService(vault, audit, std::move(information), std::move(key)));
 }
 
-StatusOr<SignedResult> ComplianceService::Sign(const nlohmann::json& document, uint64_t records) {
+StatusOr<SignedResult> ComplianceService::Sign(nlohmann::json document, uint64_t records) {
   SignedResult out;
-  MR_ASSIGN_OR_RETURN(std::string canonical, auditlog::CanonicalJson(document));
+  std::string canonical;
+  MR_ASSIGN_OR_RETURN(out.envelope, SignDocument(std::move(document), *key_, &canonical));
   out.document_sha256 = Sha256Hex(canonical);
-  MR_ASSIGN_OR_RETURN(out.envelope, SignDocument(document, *key_));
   out.records = records;
   return out;
 }
@@ -137,13 +137,14 @@ StatusOr<SignedResult> ComplianceService::Export(const std::string& address,
   MR_ASSIGN_OR_RETURN(in.records, vault_.FindBySubject(norm));
   in.information = information_;
   nlohmann::json bundle = BuildExportBundle(in);
-  MR_ASSIGN_OR_RETURN(SignedResult out, Sign(bundle, in.records.size()));
+  nlohmann::json by_region = bundle["counts"]["by_region"];
+  MR_ASSIGN_OR_RETURN(SignedResult out, Sign(std::move(bundle), in.records.size()));
   // Audited before anything leaves this process; no entry, no export.
   MR_ASSIGN_OR_RETURN(out.audit_index,
                       Audit(actor, "subject.export",
                             {{"subject_index", in.subject_index},
                              {"records", in.records.size()},
-                             {"by_region", bundle["counts"]["by_region"]},
+                             {"by_region", by_region},
                              {"document_sha256", out.document_sha256},
                              {"via", via}}));
   return out;
@@ -287,7 +288,7 @@ StatusOr<SignedResult> ComplianceService::LeaDisclose(const std::string& id,
         {"generated_at", FormatRfc3339(now)},
         {"records", std::move(items)},
         {"counts", SubjectRecordCounts(records, c.requested.subject, vault_.regions())}};
-    MR_ASSIGN_OR_RETURN(out, Sign(document, records.size()));
+    MR_ASSIGN_OR_RETURN(out, Sign(std::move(document), records.size()));
     MR_RETURN_IF_ERROR(
         RecordDisclosure(c, records.size(), accounts.size(), out.document_sha256, actor, now));
     MR_ASSIGN_OR_RETURN(out.audit_index, Audit(actor, "lea.disclose", LeaAuditDetails(c, "disclose")));

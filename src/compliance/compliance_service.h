@@ -84,7 +84,7 @@ class ComplianceService {
  private:
   ComplianceService(vault::Vault& vault, auditlog::AuditLog& audit, nlohmann::json information,
                     std::unique_ptr<keyring::SigningKey> key);
-  StatusOr<SignedResult> Sign(const nlohmann::json& document, uint64_t records);
+  StatusOr<SignedResult> Sign(nlohmann::json document, uint64_t records);
   StatusOr<uint64_t> Audit(const std::string& actor, const std::string& action,
                            nlohmann::json details);
 

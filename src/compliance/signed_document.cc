@@ -23,19 +23,20 @@ std::string KeyId(const PublicKey& public_key) {
   return hex;
 }
 
-StatusOr<nlohmann::json> SignDocument(const nlohmann::json& document,
-                                      const keyring::SigningKey& key) {
+StatusOr<nlohmann::json> SignDocument(nlohmann::json document, const keyring::SigningKey& key,
+                                      std::string* canonical_out) {
   MR_ASSIGN_OR_RETURN(std::string canonical, auditlog::CanonicalJson(document));
   MR_ASSIGN_OR_RETURN(keyring::SigningKey::SignatureBytes sig, key.Sign(canonical));
   PublicKey pub{};
   std::copy(key.PublicKey().begin(), key.PublicKey().end(), pub.begin());
-  return nlohmann::json{
-      {"document", document},
-      {"signature",
-       {{"algorithm", "Ed25519"},
-        {"key_id", KeyId(pub)},
-        {"public_key", auditlog::Base64Encode(AsBytes(pub.data(), pub.size()))},
-        {"value", auditlog::Base64Encode(AsBytes(sig.data(), sig.size()))}}}};
+  nlohmann::json envelope = nlohmann::json::object();
+  envelope["document"] = std::move(document);
+  envelope["signature"] = {{"algorithm", "Ed25519"},
+                           {"key_id", KeyId(pub)},
+                           {"public_key", auditlog::Base64Encode(AsBytes(pub.data(), pub.size()))},
+                           {"value", auditlog::Base64Encode(AsBytes(sig.data(), sig.size()))}};
+  if (canonical_out != nullptr) *canonical_out = std::move(canonical);
+  return envelope;
 }
 
 Status VerifySignedDocument(const nlohmann::json& envelope, const PublicKey& expected) {

@@ -24,9 +24,9 @@ using PublicKey = std::array<uint8_t, 32>;
 std::string KeyId(const PublicKey& public_key);
 
 // Returns the envelope of `document` signed by `key`. kInvalidArgument if the document cannot
-// be canonicalised.
-StatusOr<nlohmann::json> SignDocument(const nlohmann::json& document,
-                                      const keyring::SigningKey& key);
+// be canonicalised. With `canonical_out`, also returns the canonical bytes that were signed.
+StatusOr<nlohmann::json> SignDocument(nlohmann::json document, const keyring::SigningKey& key,
+                                      std::string* canonical_out = nullptr);
 
 // Returns Ok when `envelope` is well formed and its signature verifies with `expected` over the
 // canonical bytes of its document. kUnauthenticated for a bad signature or another key (the

@@ -50,9 +50,9 @@ nlohmann::json BuildTransparencyReport(const std::vector<auditlog::Entry>& entri
     if (e.action.rfind("lea.", 0) != 0) continue;
     const std::string id = Text(e.details, "request");
     if (e.action == "lea.open") {
-      // Entries carry 0-9 fractional digits; whole seconds are enough to place a request.
-      std::optional<int64_t> t = ParseTimeMs(e.time);
-      if (!t && e.time.size() >= 19) t = ParseTimeMs(e.time.substr(0, 19) + "Z");
+      // Entries carry 0-9 fractional digits; digits past milliseconds are dropped.
+      std::optional<int64_t> t =
+          ParseTimeMs(e.time.size() > 24 ? e.time.substr(0, 23) + "Z" : e.time);
       if (!t || *t < period.from_ms || *t >= period.to_ms) continue;
       Request r;
       r.country = Text(e.details, "country");

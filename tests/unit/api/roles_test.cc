@@ -96,3 +96,53 @@ TEST(RolesTest, RouteMatching) {
 
 }  // namespace
 }  // namespace mailrelay::api
+
+namespace mailrelay::api {
+namespace {
+
+TEST(RolesTest, SubjectRightsAndLeaRequestsAreForComplianceOnly) {
+  for (Endpoint e : {Endpoint::kSubjectExport, Endpoint::kSubjectErase, Endpoint::kLeaList,
+                     Endpoint::kLeaOpen, Endpoint::kLeaShow, Endpoint::kLeaDecide,
+                     Endpoint::kLeaDisclose, Endpoint::kLeaNotify}) {
+    EXPECT_EQ(Authorize(e, NoToken(true)), Decision::kUnauthenticated);
+    EXPECT_EQ(Authorize(e, BadToken()), Decision::kUnauthenticated);
+    EXPECT_EQ(Authorize(e, As(Role::kCompliance)), Decision::kAllow);
+    EXPECT_EQ(Authorize(e, As(Role::kAdmin)), Decision::kForbidden);
+    EXPECT_EQ(Authorize(e, As(Role::kAuditor)), Decision::kForbidden);
+    EXPECT_TRUE(RuleFor(e).personal_data);
+  }
+}
+
+TEST(RolesTest, TransparencyReportForEveryRoleAndKeysOpen) {
+  for (Role r : AllRoles()) {
+    EXPECT_EQ(Authorize(Endpoint::kTransparencyReport, As(r)), Decision::kAllow);
+  }
+  EXPECT_EQ(Authorize(Endpoint::kTransparencyReport, NoToken(true)), Decision::kUnauthenticated);
+  EXPECT_EQ(Authorize(Endpoint::kPublicKeys, NoToken()), Decision::kAllow);
+  EXPECT_EQ(Authorize(Endpoint::kPublicKeys, BadToken()), Decision::kAllow);
+}
+
+TEST(RolesTest, LeaRoutesTakeAnIdSegment) {
+  RouteMatch m = MatchRoute("POST", "/v1/lea-requests/lea_01ABC-x/decision", false);
+  ASSERT_TRUE(m.endpoint);
+  EXPECT_EQ(*m.endpoint, Endpoint::kLeaDecide);
+  EXPECT_EQ(m.id, "lea_01ABC-x");
+  m = MatchRoute("GET", "/v1/lea-requests/lea_1", false);
+  ASSERT_TRUE(m.endpoint);
+  EXPECT_EQ(*m.endpoint, Endpoint::kLeaShow);
+  m = MatchRoute("POST", "/v1/lea-requests", false);
+  EXPECT_EQ(*m.endpoint, Endpoint::kLeaOpen);
+  m = MatchRoute("GET", "/v1/lea-requests", false);
+  EXPECT_EQ(*m.endpoint, Endpoint::kLeaList);
+  // Ids are one segment of [A-Za-z0-9_-]{1,64}: no dots, slashes, or empties.
+  EXPECT_FALSE(MatchRoute("GET", "/v1/lea-requests/a.b", false).endpoint);
+  EXPECT_FALSE(MatchRoute("GET", "/v1/lea-requests/a/b", false).endpoint);
+  EXPECT_FALSE(MatchRoute("GET", "/v1/lea-requests//decision", false).endpoint);
+  EXPECT_FALSE(MatchRoute("GET", "/v1/lea-requests/" + std::string(65, 'a'), false).endpoint);
+  m = MatchRoute("GET", "/v1/lea-requests/x/decision", false);
+  EXPECT_FALSE(m.endpoint);
+  EXPECT_EQ(m.allow, "POST");
+}
+
+}  // namespace
+}  // namespace mailrelay::api

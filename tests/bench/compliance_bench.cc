@@ -1,0 +1,157 @@
+// tests/bench/compliance_bench.cc — export and erasure of one data subject among many records.
+// Prints numbers; asserts none.
+//
+//   compliance_bench                                   # 10,000 subject records among 1,000,000
+//   MAILRELAY_BENCH_RECORDS=100000 MAILRELAY_BENCH_SUBJECT_RECORDS=1000 compliance_bench
+//   MAILRELAY_BENCH_DIR=/mnt/ssd/x compliance_bench    # where the files go (default: a temp dir)
+//
+// Fills a 3-region vault (20 writers × 500-record group commits), the subject's records spread
+// evenly through it as sender or recipient in every region; then times, through the same
+// ComplianceService the CLI and API use: export (3 runs: blind-index lookup, decrypt, bundle,
+// Ed25519 signature, durable audit entry), a dry-run erasure, the erasure itself (deletes,
+// secure_delete, incremental vacuum, WAL truncate, two audit entries, signed receipt), and the
+// export after it.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auditlog/audit_log.h"
+#include "common/ids.h"
+#include "compliance/compliance_service.h"
+#include "keyring/master_key.h"
+#include "vault/vault.h"
+
+namespace {
+
+using mailrelay::vault::MetadataRecord;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kSubject[] = "data.subject@bench.example";
+const char* const kRegions[] = {"us", "eu", "ap"};
+
+int64_t EnvInt(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::atoll(v) : fallback;
+}
+
+double Ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+MetadataRecord Record(int64_t n, bool subject) {
+  MetadataRecord r;
+  int64_t now_ms = 1'780'000'000'000 + n;
+  r.id = mailrelay::NewSortableId(static_cast<uint64_t>(now_ms));
+  r.message_id_ref = "m" + std::to_string(n);
+  r.received_at_ms = now_ms;
+  r.expires_at_ms = now_ms + 30LL * 86'400'000;
+  r.smtp_code = 250;
+  r.http_status = 200;
+  r.processing_ms = 40;
+  r.size = 12'345;
+  r.account = "acct" + std::to_string(n % 100);
+  r.route = "route" + std::to_string(n % 20);
+  r.region = kRegions[n % 3];
+  r.sender_ip = "198.51.100." + std::to_string(n % 250);
+  r.message_id = "<" + std::to_string(n) + ".bench@mta.example>";
+  r.sender = "sender" + std::to_string(n % 50'000) + "@senders.example";
+  r.recipient = "rcpt" + std::to_string(n) + "@customer.example";
+  if (subject) (n / 3) % 2 == 0 ? r.sender = kSubject : r.recipient = kSubject;
+  r.subject = "Invoice " + std::to_string(n) + " for your recent order";
+  r.server_response = "{\"ok\":true,\"id\":" + std::to_string(n) + "}";
+  return r;
+}
+
+template <typename T>
+T Must(mailrelay::StatusOr<T> v, const char* what) {
+  if (!v.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, v.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(v).value();
+}
+
+}  // namespace
+
+int main() {
+  const int64_t total = EnvInt("MAILRELAY_BENCH_RECORDS", 1'000'000);
+  const int64_t subject_records = EnvInt("MAILRELAY_BENCH_SUBJECT_RECORDS", 10'000);
+  const int64_t stride = std::max<int64_t>(1, total / std::max<int64_t>(1, subject_records));
+  std::string dir;
+  if (const char* d = std::getenv("MAILRELAY_BENCH_DIR")) {
+    dir = d;
+  } else {
+    char tmpl[] = "/tmp/mailrelay-compliance-bench-XXXXXX";
+    dir = mkdtemp(tmpl);
+  }
+  const std::string key = dir + "/master.key";
+  if (!std::filesystem::exists(key)) {
+    if (auto s = mailrelay::keyring::CreateMasterKeyFile(key); !s.ok()) {
+      std::fprintf(stderr, "master key: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  auto vault = Must(mailrelay::vault::Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true}),
+                    "vault");
+  auto audit = Must(mailrelay::auditlog::OpenLocalAuditLog({dir + "/data", key, true}), "audit");
+  auto desk = Must(mailrelay::compliance::ComplianceService::Create(
+                       *vault, *audit, {{"purposes", {"benchmark"}}}),
+                   "compliance");
+
+  std::printf("compliance_bench: %lld records, %lld of them the subject's, in %s\n",
+              static_cast<long long>(total), static_cast<long long>(total / stride),
+              dir.c_str());
+  std::atomic<int64_t> next{0};
+  auto fill_start = Clock::now();
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 20; ++w) {
+    writers.emplace_back([&] {
+      while (true) {
+        int64_t first = next.fetch_add(500);
+        if (first >= total) return;
+        std::vector<MetadataRecord> batch;
+        for (int64_t n = first; n < std::min(total, first + 500); ++n) {
+          batch.push_back(Record(n, n % stride == 0));
+        }
+        if (auto s = vault->Commit(std::move(batch)); !s.ok()) {
+          std::fprintf(stderr, "commit: %s\n", s.ToString().c_str());
+          std::exit(1);
+        }
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  const double fill_ms = Ms(fill_start);
+  std::printf("fill:     %.1f s, %.0f records/s (durable, group commit)\n", fill_ms / 1000,
+              static_cast<double>(total) / (fill_ms / 1000));
+
+  for (int run = 1; run <= 3; ++run) {
+    auto t0 = Clock::now();
+    auto r = Must(desk->Export(kSubject, "cli:bench", "cli"), "export");
+    const double ms = Ms(t0);
+    std::printf("export:   run %d  %6.0f ms  %llu records  %.1f MB signed document\n", run, ms,
+                static_cast<unsigned long long>(r.records), r.envelope.dump().size() / 1e6);
+  }
+  auto t1 = Clock::now();
+  auto dry = Must(desk->Erase(kSubject, "benchmark", "cli:bench", "cli", true), "dry run");
+  std::printf("erase:    dry run %6.0f ms  %llu records found\n", Ms(t1),
+              static_cast<unsigned long long>(dry.records));
+  auto t2 = Clock::now();
+  auto erased = Must(desk->Erase(kSubject, "benchmark", "cli:bench", "cli", false), "erase");
+  std::printf("erase:    %6.0f ms  %llu records erased, WAL truncated: %s\n", Ms(t2),
+              static_cast<unsigned long long>(erased.records),
+              erased.envelope["document"]["space_freed"].get<bool>() ? "yes" : "no");
+  auto t3 = Clock::now();
+  auto after = Must(desk->Export(kSubject, "cli:bench", "cli"), "export after");
+  std::printf("export:   after erasure %6.0f ms  %llu records\n", Ms(t3),
+              static_cast<unsigned long long>(after.records));
+  if (!std::getenv("MAILRELAY_BENCH_DIR")) std::filesystem::remove_all(dir);
+  return 0;
+}
