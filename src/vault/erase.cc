@@ -60,6 +60,7 @@ StatusOr<RegionErasure> EraseSubjectInRegion(Db& db, const keyring::KeySet& keys
   for (int round = 0; round < kMaxRounds; ++round) {
     MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, Matches(db, keys, normalized_address, prefix));
     if (seqs.empty()) break;
+    std::sort(seqs.begin(), seqs.end());  // neighbouring rows share leaf pages
     for (size_t start = 0; start < seqs.size(); start += static_cast<size_t>(batch)) {
       const size_t end = std::min(seqs.size(), start + static_cast<size_t>(batch));
       // Bounded transactions: the relay's group commit waits for one batch at most.

@@ -65,6 +65,8 @@ class RegionStore {
   // Runs on the writer thread: one transaction, one savepoint per batch.
   void WriteGroup(std::vector<CommitBatch*>& group);
   Status WriteBatch(CommitBatch& batch);
+  // A connection of its own for sweeps and erasures (bulk deletes; see the pragmas).
+  StatusOr<std::unique_ptr<Db>> OpenMaintenanceConnection();
   Status Insert(const StoredRecord& record);
   StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
   // WAL checkpoints run on their own thread and connection, so commits never wait for one
