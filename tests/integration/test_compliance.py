@@ -304,3 +304,46 @@ class ForensicErasureTest(ComplianceTestCase):
         self.relay.stop()
         for region in ("eu", "us"):
             self.assertEqual(forensics.find(data_dir, region, key, sealed[region]), [], region)
+
+
+class EraseUnderLoadTest(ComplianceTestCase):
+    """Erasure while the relay keeps taking mail: every message still gets 250 with its record,
+    and nothing of the subject received before the erasure survives it."""
+
+    def test_erase_while_mail_flows(self):
+        import smtplib
+        import threading
+        subject = "busy.subject@eu.test"
+        for i in range(40):
+            self.send(subject, "before %d" % i, sender="x%d@example.org" % i)
+        replies, stop = [], threading.Event()
+
+        def load():
+            n = 0
+            while not stop.is_set():
+                with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
+                    s.ehlo("load.test")
+                    for _ in range(5):
+                        n += 1
+                        s.mail("load%d@example.org" % n)
+                        s.rcpt("desk@ok.test")
+                        replies.append(s.data(b"Subject: load %d\r\n\r\nx\r\n" % n)[0])
+
+        threads = [threading.Thread(target=load) for _ in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            receipt = self.cli_json("erase", "--subject", subject, "--reason", "under load",
+                                    "--actor", "ann")["document"]
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertEqual(receipt["records_erased"]["total"], 40)
+        self.assertGreater(len(replies), 0)
+        self.assertEqual(set(replies), {250})
+        self.assertEqual(self.cli_json("export", "--subject", subject)
+                         ["document"]["counts"]["records"], 0)
+        loads = [m for m in self.relay.messages("--route", "ok", "--limit", "1000")["messages"]
+                 if m["subject"].startswith("load ")]
+        self.assertEqual(len(loads), len(replies))
