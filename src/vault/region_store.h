@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -51,6 +52,9 @@ class RegionStore {
   Status Verify();
   // Returns the stored records whose sender or recipient blind index is `index`.
   StatusOr<std::vector<StoredRecord>> FindByIndex(const std::string& index);
+  // Returns the stored records whose sender or recipient index is that of `address` under any
+  // held blind-index version (two during a key rotation), each once.
+  StatusOr<std::vector<StoredRecord>> FindByAddress(std::string_view address);
   // Retention sweep as of `now_ms` on its own connection (vault/sweep.h).
   StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run);
 

@@ -207,8 +207,7 @@ StatusOr<std::vector<MetadataRecord>> Vault::FindBySubject(std::string_view addr
   std::vector<std::pair<RegionStore*, StoredRecord>> rows;
   for (const std::string& region : regions_) {
     RegionStore* store = Region(region);
-    MR_ASSIGN_OR_RETURN(std::string index, store->keys().BlindIndex(norm));
-    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByIndex(index));
+    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByAddress(norm));
     for (StoredRecord& r : found) rows.emplace_back(store, std::move(r));
   }
   std::sort(rows.begin(), rows.end(), NewerFirst);
