@@ -2,6 +2,7 @@
 #include "vault/reencrypt.h"
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -113,6 +114,7 @@ StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::KeySet& keys, RotationSta
                                       size_t limit) {
   RotationState before = state;
   MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  const auto locked = std::chrono::steady_clock::now();
   auto out = ReencryptLocked(db, keys, state, limit);
   if (!out.ok()) {
     (void)db.Exec("ROLLBACK");
@@ -124,6 +126,9 @@ StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::KeySet& keys, RotationSta
     state = before;
     return s;
   }
+  out->locked_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - locked)
+                       .count();
   return out;
 }
 

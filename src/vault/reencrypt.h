@@ -13,8 +13,9 @@
 namespace mailrelay::vault {
 
 struct BatchOutcome {
-  uint64_t records = 0;  // rows re-encrypted in this batch (0: none left after the cursor)
-  int64_t cursor = 0;    // the new cursor (seq of the last row looked at)
+  uint64_t records = 0;   // rows re-encrypted in this batch (0: none left after the cursor)
+  int64_t cursor = 0;     // the new cursor (seq of the last row looked at)
+  int64_t locked_ms = 0;  // how long the batch held the write lock (BEGIN IMMEDIATE to COMMIT)
 };
 
 // Runs one BEGIN IMMEDIATE transaction on `db` (a region file's own connection): refreshes

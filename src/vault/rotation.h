@@ -53,7 +53,7 @@ struct RotateResult {
   bool old_versions_destroyed = false;
   RekeyOutcome rekey = RekeyOutcome::kNotReached;
   std::string rekey_message;  // why, when kBusy
-  int64_t max_batch_ms = 0;   // the longest batch transaction (the longest a writer waited)
+  int64_t max_batch_ms = 0;   // the longest a batch held the write lock (a writer's worst wait)
   int64_t elapsed_ms = 0;
 };
 

@@ -5,7 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -391,6 +395,83 @@ TEST_F(RotationTest, AReKeyInterruptedBeforeItsCommitPointIsDiscardedAtOpen) {
   ASSERT_NE(v, nullptr);
   EXPECT_FALSE(std::filesystem::exists(RekeyCopyPath(path)));
   EXPECT_EQ(ReadAll(*v, "eu").size(), 50u);
+}
+
+// A small benchmark, not run by default (--gtest_also_run_disabled_tests): rotation throughput
+// over MAILRELAY_ROTATE_BENCH_RECORDS records (default 100,000) in one region, in batches of
+// MAILRELAY_ROTATE_BENCH_BATCH (default 1000), with one writer
+// committing single records beside it; prints records/s and the writer's commit latencies.
+TEST_F(RotationTest, DISABLED_Benchmark) {
+  const char* env = std::getenv("MAILRELAY_ROTATE_BENCH_RECORDS");
+  const int n = env ? std::atoi(env) : 100000;
+  auto v = MustOpen();
+  {
+    std::vector<MetadataRecord> batch;
+    for (int i = 0; i < n; ++i) {
+      batch.push_back(SampleRecord("eu", i, 1'700'000'000'000 + i));
+      if (batch.size() == 500) {
+        ASSERT_TRUE(v->Commit(std::move(batch)).ok());
+        batch.clear();
+      }
+    }
+    if (!batch.empty()) {
+      ASSERT_TRUE(v->Commit(std::move(batch)).ok());
+    }
+  }
+  const char* batch_env = std::getenv("MAILRELAY_ROTATE_BENCH_BATCH");
+  const size_t batch_size = batch_env ? static_cast<size_t>(std::atoi(batch_env)) : 1000;
+  auto rotate = [&](const char* what) {
+    RotateOptions ro;
+    ro.batch_size = batch_size;
+    ro.skip_rekey = true;
+    auto r = Rotate(ro);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::printf(
+        "rotation %s: %llu records, %llu batches of %zu in %lld ms = %.0f records/s; "
+        "longest batch %lld ms\n",
+        what, static_cast<unsigned long long>(r->records),
+        static_cast<unsigned long long>(r->batches), batch_size,
+        static_cast<long long>(r->elapsed_ms),
+        r->elapsed_ms
+            ? 1000.0 * static_cast<double>(r->records) / static_cast<double>(r->elapsed_ms)
+            : 0.0,
+        static_cast<long long>(r->max_batch_ms));
+  };
+  rotate("alone");
+  std::atomic<bool> stop{false};
+  std::vector<double> latencies_ms;
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      ASSERT_TRUE(v->Commit({SampleRecord("eu", n + i, 1'800'000'000'000 + i)}).ok());
+      latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  });
+  rotate("beside a writer");
+  stop = true;
+  writer.join();
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  if (!latencies_ms.empty()) {
+    auto at = [&](double q) {
+      return latencies_ms[std::min(
+          latencies_ms.size() - 1,
+          static_cast<size_t>(q * static_cast<double>(latencies_ms.size())))];
+    };
+    std::printf(
+        "the writer's single-record commits during that rotation: %zu, p50 %.1f ms, "
+        "p99 %.1f ms, max %.1f ms\n",
+        latencies_ms.size(), at(0.5), at(0.99), latencies_ms.back());
+  }
+  v.reset();
+  auto t0 = std::chrono::steady_clock::now();
+  RotateOptions rekey;
+  rekey.rekey_only = true;
+  auto r = Rotate(rekey);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::printf(
+      "page re-key of %d records: %.0f ms\n", n,
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
 }
 
 }  // namespace
