@@ -37,9 +37,29 @@ void BindOptional(Stmt& s, int index, const std::optional<std::string>& v) {
   }
 }
 
+}  // namespace
+
+Status SyncWithStored(Db& db, RotationState& state) {
+  MR_ASSIGN_OR_RETURN(std::optional<RotationState> stored, ReadRotationState(db));
+  if (!stored || stored->phase != state.phase || stored->field_to != state.field_to ||
+      stored->blind_to != state.blind_to) {
+    return Status::FailedPrecondition(
+        "vault file " + db.path() +
+        ": another `mailrelay keys rotate` of this region moved the rotation on while this one "
+        "ran; run the command again to continue from where it stands");
+  }
+  state = *stored;
+  return Status::Ok();
+}
+
+namespace {
+
 // The body of the batch transaction.
 StatusOr<BatchOutcome> ReencryptLocked(Db& db, keyring::KeySet& keys, RotationState& state,
                                        size_t limit) {
+  // The file is the source of truth: another `keys rotate` of the region may have moved the
+  // cursor (or finished this step) since our last batch.
+  MR_RETURN_IF_ERROR(SyncWithStored(db, state));
   SqliteKeyStore store(db);
   MR_ASSIGN_OR_RETURN(bool reloaded, keys.RefreshIfStale(store));
   (void)reloaded;

@@ -27,6 +27,10 @@ struct BatchOutcome {
 StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::KeySet& keys, RotationState& state,
                                       size_t limit);
 
+// Inside a transaction: replaces `state` with the rotation recorded in `db`; kFailedPrecondition
+// when that is no longer the same rotation step (another `keys rotate` moved it on).
+Status SyncWithStored(Db& db, RotationState& state);
+
 // Returns how many records with seq > `after` are still sealed under a version below
 // `field_to` (a scan of the table: for progress and the final check).
 StatusOr<uint64_t> CountOlderRecords(Db& db, uint32_t field_to, int64_t after);

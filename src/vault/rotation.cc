@@ -101,6 +101,7 @@ StatusOr<bool> DestroyOldVersions(Db& db, keyring::KeySet& keys, RotationState& 
   SqliteKeyStore store(db);
   bool clean = false;
   Status s = InTransaction(db, [&]() -> Status {
+    MR_RETURN_IF_ERROR(SyncWithStored(db, state));
     MR_ASSIGN_OR_RETURN(uint64_t left, CountOlderRecords(db, state.field_to, 0));
     if (left > 0) return Status::Ok();
     clean = true;

@@ -340,6 +340,45 @@ TEST_F(RotationTest, WrongStatesAndArgumentsAreRefused) {
   EXPECT_THAT(r.status().message(), HasSubstr("key-rotation record"));
 }
 
+TEST_F(RotationTest, TwoRotationsAtOnceShareOneNewVersion) {
+  std::map<std::string, MetadataRecord> written;
+  {
+    auto v = MustOpen();
+    written = Fill(*v, "eu", 2000);
+  }
+  StatusOr<RotateResult> results[2] = {Status::Internal("not run"), Status::Internal("not run")};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      RotateOptions ro;
+      ro.batch_size = 100;
+      ro.skip_rekey = true;
+      results[i] = Rotate(ro);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++ok;
+    } else {
+      // The one that lost the race says so; it never starts a second version.
+      EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+      EXPECT_THAT(r.status().message(), HasSubstr("another `mailrelay keys rotate`"));
+    }
+  }
+  EXPECT_GE(ok, 1);
+  auto raw = Connect("eu");
+  std::vector<uint32_t> held = raw.keys->KeyVersions(keyring::kPurposeField);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(OlderThan("eu", held[0]), 0);
+  raw.db.reset();
+  auto v = MustOpen(false);
+  auto read = ReadAll(*v, "eu");
+  ASSERT_EQ(read.size(), written.size());
+  for (const auto& [id, r0] : written) ExpectSame(read[id], r0);
+}
+
 TEST_F(RotationTest, RekeyOnlyGivesTheFileTheNextPageKey) {
   {
     auto v = MustOpen();
