@@ -27,11 +27,11 @@ constexpr char kKeysHelp[] =
 }  // namespace
 
 int Keys(const Args& args) {
+  if (!args.positional().empty() && args.positional()[0] == "rotate") return KeysRotate(args);
   if (args.Flag("help") || args.positional().empty()) {
     std::cout << kKeysHelp;
     return args.Flag("help") ? 0 : kExitUsage;
   }
-  if (args.positional()[0] == "rotate") return KeysRotate(args);
   if (args.positional()[0] != "init") {
     std::cerr << "mailrelay keys: unknown subcommand \"" << args.positional()[0] << "\"\n"
               << kKeysHelp;

@@ -105,6 +105,7 @@ class RotateTest(unittest.TestCase):
         self.assertEqual([e["details"]["rekey"] for e in rotations], ["busy", "done"])
 
     def test_bad_arguments_exit_64(self):
+        self.assertEqual(run("keys", "rotate", "--help").returncode, 0)
         self.assertEqual(run("keys", "rotate", "--config", self.config).returncode, 64)
         self.assertEqual(run("keys", "rotate", "--region", "mars", "--config",
                              self.config).returncode, 64)
