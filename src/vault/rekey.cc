@@ -134,6 +134,8 @@ Status RekeyFile(const std::string& path, const keyring::KeySet& old_keys,
         " is open in another process (is `mailrelay serve` running?): re-keying the file needs "
         "it to itself");
   }
+  // The export's temporary structures hold decrypted rows: never a temp file.
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
   // Keep every other process out until the copy has replaced the file.
   MR_RETURN_IF_ERROR(db->Exec("PRAGMA locking_mode = EXCLUSIVE"));
   MR_RETURN_IF_ERROR(db->Exec("BEGIN EXCLUSIVE"));
