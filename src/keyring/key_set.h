@@ -9,7 +9,8 @@
 // Derived from the master key (crypto_kdf, per scope): the SQLCipher page key and the
 // wrapping key. Random and stored wrapped in the scope's own database (WrappedKeyStore): the
 // field-encryption keys (one per version, the highest version seals new data), the blind-index
-// key, the audit-pseudonym key. Formats are in docs/keys.md.
+// keys (versioned the same way; `keys rotate` adds one of each), the audit-pseudonym key.
+// Formats are in docs/keys.md.
 //
 // Thread-safe: every const method may run concurrently; Load/RefreshIfStale/Add/Destroy take
 // an exclusive lock while they swap the key table.

@@ -57,11 +57,12 @@ struct RotateResult {
   int64_t elapsed_ms = 0;
 };
 
-// Rotates `region`'s keys in the vault `options` describes (options.regions is not used). The
-// master key is read as Vault::Open reads it and wiped on return. Errors name the file:
-// kInvalidArgument (unknown region, bad options), kFailedPrecondition (--rekey-only while a
-// rotation is unfinished, or the key table changed outside a rotation), kDataLoss (a record
-// that does not open), and what opening the file returns.
+// Rotates `region` (one of options.regions) in the vault `options` describes. The master key is
+// read as Vault::Open reads it and wiped on return. Errors name the file: kInvalidArgument
+// (unknown region, bad options), kFailedPrecondition (--rekey-only while a rotation is
+// unfinished, the key table changed outside a rotation, or another `keys rotate` of the region
+// moved it on), kDataLoss (a record that does not open, a damaged rotation record), and what
+// opening the file returns.
 StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::string& region,
                                     const RotateOptions& rotate);
 
