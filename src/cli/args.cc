@@ -35,6 +35,8 @@ const std::set<std::string> kValueOptions = {"config",
                                              "scope-to",
                                              "defer-until",
                                              "policy-dir"};
+// `keys rotate` (cli/cmd_keys_rotate.cc).
+const std::set<std::string> kKeysRotateValueOptions = {"region", "batch-size", "max-batches"};
 
 }  // namespace
 
@@ -47,7 +49,7 @@ StatusOr<Args> Args::Parse(const std::vector<std::string>& argv) {
       auto eq = name.find('=');
       if (eq != std::string::npos) {
         args.options_[name.substr(0, eq)] = name.substr(eq + 1);
-      } else if (kValueOptions.count(name)) {
+      } else if (kValueOptions.count(name) || kKeysRotateValueOptions.count(name)) {
         if (i + 1 == argv.size()) {
           return Status::InvalidArgument("option --" + name + " needs a value");
         }

@@ -1,4 +1,5 @@
-// cli/cmd_keys.cc — `mailrelay keys`: master key and vault initialisation.
+// cli/cmd_keys.cc — `mailrelay keys`: master key and vault initialisation; `keys rotate` is in
+// cmd_keys_rotate.cc.
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,14 +12,22 @@ namespace {
 
 constexpr char kKeysHelp[] =
     "usage: mailrelay keys init [--config FILE]\n"
+    "       mailrelay keys rotate --region R [--batch-size N] [--max-batches N]\n"
+    "                             [--skip-rekey | --rekey-only] [--actor NAME] [--config FILE]\n"
     "\n"
-    "Creates the master key file (32 random bytes, hex, mode 0600) unless it exists or\n"
+    "init: creates the master key file (32 random bytes, hex, mode 0600) unless it exists or\n"
     "$MAILRELAY_MASTER_KEY is set, then creates every region's vault file and its keys.\n"
-    "Safe to run again: nothing existing is replaced.\n";
+    "Safe to run again: nothing existing is replaced.\n"
+    "\n"
+    "rotate: new field and blind-index keys for region R, every older record re-encrypted in\n"
+    "short batches while serve runs (resumable), the old keys destroyed, then the SQLCipher file\n"
+    "re-keyed (needs serve stopped: exits 75 otherwise; run it again). `keys rotate --help`\n"
+    "has the details; docs/keys.md \"Rotation\" the design.\n";
 
 }  // namespace
 
 int Keys(const Args& args) {
+  if (!args.positional().empty() && args.positional()[0] == "rotate") return KeysRotate(args);
   if (args.Flag("help") || args.positional().empty()) {
     std::cout << kKeysHelp;
     return args.Flag("help") ? 0 : kExitUsage;

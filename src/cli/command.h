@@ -25,6 +25,8 @@ StatusOr<Config> LoadConfigOrReport(const Args& args, int* exit_code);
 int Serve(const Args& args);
 int Parse(const Args& args);
 int Keys(const Args& args);
+// cli/cmd_keys_rotate.cc: `mailrelay keys rotate` (Keys dispatches to it).
+int KeysRotate(const Args& args);
 int Messages(const Args& args);
 int Audit(const Args& args);
 int Sweep(const Args& args);

@@ -54,9 +54,11 @@ std::string WrapAd(std::string_view scope, std::string_view purpose, uint32_t ve
 }
 
 // crypto_kdf takes a 64-bit subkey id; a scope is a name, so its id is a public hash of it.
-uint64_t ScopeSubkeyId(std::string_view scope) {
+// Page-key versions after the first hash "/page/<version>" in too (docs/keys.md).
+uint64_t ScopeSubkeyId(std::string_view scope, uint32_t page_version = 1) {
   std::string msg = "mailrelay/scope/v1:";
   msg.append(scope);
+  if (page_version > 1) msg += "/page/" + std::to_string(page_version);
   unsigned char h[8];
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
                      nullptr, 0);
@@ -66,10 +68,10 @@ uint64_t ScopeSubkeyId(std::string_view scope) {
 }
 
 StatusOr<SecretBytes> DeriveKey(const SecretBytes& master, std::string_view scope,
-                                const char (&context)[9]) {
+                                const char (&context)[9], uint32_t page_version = 1) {
   MR_ASSIGN_OR_RETURN(SecretBytes out, SecretBytes::Allocate(kKeyBytes));
-  if (crypto_kdf_derive_from_key(out.data(), out.size(), ScopeSubkeyId(scope), context,
-                                 master.data()) != 0) {
+  if (crypto_kdf_derive_from_key(out.data(), out.size(), ScopeSubkeyId(scope, page_version),
+                                 context, master.data()) != 0) {
     return Status::Internal("key derivation failed");
   }
   return out;
@@ -87,14 +89,21 @@ const unsigned char* Bytes(std::string_view s) {
 
 }  // namespace
 
-KeySet::KeySet(std::string scope, SecretBytes page_key, SecretBytes wrap_key)
-    : scope_(std::move(scope)), page_key_(std::move(page_key)), wrap_key_(std::move(wrap_key)) {}
+KeySet::KeySet(std::string scope, uint32_t page_version, SecretBytes page_key, SecretBytes wrap_key)
+    : scope_(std::move(scope)),
+      page_version_(page_version),
+      page_key_(std::move(page_key)),
+      wrap_key_(std::move(wrap_key)) {}
 
-StatusOr<std::unique_ptr<KeySet>> KeySet::Derive(const MasterKey& master, std::string scope) {
+StatusOr<std::unique_ptr<KeySet>> KeySet::Derive(const MasterKey& master, std::string scope,
+                                                 uint32_t page_version) {
   if (scope.empty()) return Status::InvalidArgument("key set scope must not be empty");
-  MR_ASSIGN_OR_RETURN(SecretBytes page, DeriveKey(master.bytes(), scope, kKdfPageContext));
+  if (page_version == 0) return Status::InvalidArgument("page-key versions start at 1");
+  MR_ASSIGN_OR_RETURN(SecretBytes page,
+                      DeriveKey(master.bytes(), scope, kKdfPageContext, page_version));
   MR_ASSIGN_OR_RETURN(SecretBytes wrap, DeriveKey(master.bytes(), scope, kKdfWrapContext));
-  return std::unique_ptr<KeySet>(new KeySet(std::move(scope), std::move(page), std::move(wrap)));
+  return std::unique_ptr<KeySet>(
+      new KeySet(std::move(scope), page_version, std::move(page), std::move(wrap)));
 }
 
 Status KeySet::WithPageKeyHex(const std::function<Status(std::string_view)>& use) const {
@@ -176,7 +185,7 @@ Status KeySet::Load(WrappedKeyStore& store, const std::vector<std::string>& purp
 
 Status KeySet::Reload(WrappedKeyStore& store) {
   MR_ASSIGN_OR_RETURN(WrappedKeySnapshot snap, store.LoadWrappedKeys());
-  std::map<uint32_t, SecretBytes> fields;
+  std::map<uint32_t, SecretBytes> fields, blinds;
   std::map<std::string, SecretBytes> singles;
   for (const WrappedKey& w : snap.keys) {
     if (w.purpose != kPurposeField && w.purpose != kPurposeBlindIndex &&
@@ -186,12 +195,15 @@ Status KeySet::Reload(WrappedKeyStore& store) {
     MR_ASSIGN_OR_RETURN(SecretBytes key, Unwrap(w));
     if (w.purpose == kPurposeField) {
       fields.emplace(w.version, std::move(key));
+    } else if (w.purpose == kPurposeBlindIndex) {
+      blinds.emplace(w.version, std::move(key));
     } else {
       singles.insert_or_assign(w.purpose, std::move(key));  // highest version wins (sorted load)
     }
   }
   std::unique_lock lock(mu_);
   field_keys_ = std::move(fields);
+  blind_keys_ = std::move(blinds);
   single_keys_ = std::move(singles);
   generation_.store(snap.generation);
   return Status::Ok();
@@ -212,6 +224,26 @@ uint32_t KeySet::active_field_version() const {
 bool KeySet::HasFieldVersion(uint32_t version) const {
   std::shared_lock lock(mu_);
   return field_keys_.count(version) != 0;
+}
+
+uint32_t KeySet::active_blind_index_version() const {
+  std::shared_lock lock(mu_);
+  return blind_keys_.empty() ? 0 : blind_keys_.rbegin()->first;
+}
+
+const std::map<uint32_t, SecretBytes>* KeySet::Versions(std::string_view purpose) const {
+  if (purpose == kPurposeField) return &field_keys_;
+  if (purpose == kPurposeBlindIndex) return &blind_keys_;
+  return nullptr;
+}
+
+std::vector<uint32_t> KeySet::KeyVersions(std::string_view purpose) const {
+  std::shared_lock lock(mu_);
+  std::vector<uint32_t> out;
+  if (const auto* versions = Versions(purpose)) {
+    for (const auto& [version, key] : *versions) out.push_back(version);
+  }
+  return out;
 }
 
 const SecretBytes* KeySet::SingleKey(const std::string& purpose) const {
@@ -279,16 +311,24 @@ StatusOr<std::string> KeySet::OpenField(std::string_view record_id, std::string_
 }
 
 StatusOr<std::string> KeySet::BlindIndex(std::string_view address) const {
+  MR_ASSIGN_OR_RETURN(std::vector<std::string> all, BlindIndexes(address));
+  return std::move(all.front());
+}
+
+StatusOr<std::vector<std::string>> KeySet::BlindIndexes(std::string_view address) const {
   std::string norm = NormalizeAddress(address);
   if (norm.empty()) return Status::InvalidArgument("cannot index an empty address");
   std::shared_lock lock(mu_);
-  const SecretBytes* key = SingleKey(kPurposeBlindIndex);
-  if (key == nullptr) {
+  if (blind_keys_.empty()) {
     return Status::FailedPrecondition("key set '" + scope_ + "' has no blind-index key loaded");
   }
-  std::string out(kBlindIndexBytes, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(), Bytes(norm),
-                     norm.size(), key->data(), key->size());
+  std::vector<std::string> out;
+  for (auto it = blind_keys_.rbegin(); it != blind_keys_.rend(); ++it) {
+    std::string index(kBlindIndexBytes, '\0');
+    crypto_generichash(reinterpret_cast<unsigned char*>(index.data()), index.size(), Bytes(norm),
+                       norm.size(), it->second.data(), it->second.size());
+    out.push_back(std::move(index));
+  }
   return out;
 }
 
@@ -329,25 +369,46 @@ StatusOr<std::string> KeySet::ApiTokenHash(uint64_t id, std::string_view secret)
 }
 
 StatusOr<uint32_t> KeySet::AddFieldKeyVersion(WrappedKeyStore& store) {
+  MR_ASSIGN_OR_RETURN(std::vector<uint32_t> added, AddKeyVersions(store, {kPurposeField}));
+  return added.front();
+}
+
+Status KeySet::DestroyFieldKeyVersion(WrappedKeyStore& store, uint32_t version) {
+  return DestroyKeyVersion(store, kPurposeField, version);
+}
+
+StatusOr<std::vector<uint32_t>> KeySet::AddKeyVersions(WrappedKeyStore& store,
+                                                       const std::vector<std::string>& purposes) {
   MR_ASSIGN_OR_RETURN(bool reloaded, RefreshIfStale(store));
   (void)reloaded;
-  uint32_t next = active_field_version() + 1;
-  MR_ASSIGN_OR_RETURN(SecretBytes fresh, SecretBytes::Random(kKeyBytes));
-  MR_ASSIGN_OR_RETURN(WrappedKey w, Wrap(kPurposeField, next, fresh));
-  MR_RETURN_IF_ERROR(store.InsertWrappedKeys({w}));
+  std::vector<uint32_t> next;
+  std::vector<WrappedKey> rows;
+  for (const std::string& purpose : purposes) {
+    std::vector<uint32_t> held = KeyVersions(purpose);
+    if (purpose != kPurposeField && purpose != kPurposeBlindIndex) {
+      return Status::InvalidArgument("key purpose '" + purpose + "' has no versions to add");
+    }
+    next.push_back(held.empty() ? 1 : held.back() + 1);
+    MR_ASSIGN_OR_RETURN(SecretBytes fresh, SecretBytes::Random(kKeyBytes));
+    MR_ASSIGN_OR_RETURN(WrappedKey w, Wrap(purpose, next.back(), fresh));
+    rows.push_back(std::move(w));
+  }
+  MR_RETURN_IF_ERROR(store.InsertWrappedKeys(rows));
   MR_RETURN_IF_ERROR(Reload(store));
   return next;
 }
 
-Status KeySet::DestroyFieldKeyVersion(WrappedKeyStore& store, uint32_t version) {
+Status KeySet::DestroyKeyVersion(WrappedKeyStore& store, const std::string& purpose,
+                                 uint32_t version) {
   MR_ASSIGN_OR_RETURN(bool reloaded, RefreshIfStale(store));
   (void)reloaded;
-  if (version == active_field_version()) {
-    return Status::FailedPrecondition("field key version " + std::to_string(version) +
+  std::vector<uint32_t> held = KeyVersions(purpose);
+  if (!held.empty() && version == held.back()) {
+    return Status::FailedPrecondition("'" + purpose + "' key version " + std::to_string(version) +
                                       " of key set '" + scope_ +
                                       "' is the active one; add a new version first");
   }
-  MR_RETURN_IF_ERROR(store.DeleteWrappedKey(kPurposeField, version));
+  MR_RETURN_IF_ERROR(store.DeleteWrappedKey(purpose, version));
   return Reload(store);
 }
 

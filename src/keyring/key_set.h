@@ -9,7 +9,8 @@
 // Derived from the master key (crypto_kdf, per scope): the SQLCipher page key and the
 // wrapping key. Random and stored wrapped in the scope's own database (WrappedKeyStore): the
 // field-encryption keys (one per version, the highest version seals new data), the blind-index
-// key, the audit-pseudonym key. Formats are in docs/keys.md.
+// keys (versioned the same way; `keys rotate` adds one of each), the audit-pseudonym key.
+// Formats are in docs/keys.md.
 //
 // Thread-safe: every const method may run concurrently; Load/RefreshIfStale/Add/Destroy take
 // an exclusive lock while they swap the key table.
@@ -44,10 +45,15 @@ inline constexpr size_t kApiTokenHashBytes = 32;
 class KeySet {
  public:
   // Returns the key set of `scope` (a region id such as "eu", or kGlobalScope) with its page
-  // and wrapping keys derived from `master`; no random keys are loaded yet.
-  static StatusOr<std::unique_ptr<KeySet>> Derive(const MasterKey& master, std::string scope);
+  // and wrapping keys derived from `master`; no random keys are loaded yet. `page_version`
+  // picks the SQLCipher page key (1 until the file was re-keyed by `keys rotate`; the wrapping
+  // key does not depend on it). kInvalidArgument for version 0.
+  static StatusOr<std::unique_ptr<KeySet>> Derive(const MasterKey& master, std::string scope,
+                                                  uint32_t page_version = 1);
 
   const std::string& scope() const { return scope_; }
+  // Returns the page-key version this set was derived with.
+  uint32_t page_version() const { return page_version_; }
 
   // Calls `use` with the SQLCipher raw-key string "x'<64 hex digits>'" held in guarded memory
   // that is wiped when `use` returns; returns what `use` returns. The one place key material
@@ -71,6 +77,11 @@ class KeySet {
   uint32_t active_field_version() const;
   // Returns whether `version` of the field key is held.
   bool HasFieldVersion(uint32_t version) const;
+  // Returns the blind-index key version new indexes use (the highest one held), 0 if none.
+  uint32_t active_blind_index_version() const;
+  // Returns the held versions of a versioned purpose (kPurposeField, kPurposeBlindIndex),
+  // ascending; empty for any other purpose.
+  std::vector<uint32_t> KeyVersions(std::string_view purpose) const;
 
   // Returns the sealed form of `plaintext` for field `field` of record `record_id`:
   // 0x01 || version (u32 BE) || nonce (24) || XChaCha20-Poly1305 ciphertext+tag, with
@@ -88,6 +99,9 @@ class KeySet {
   // Returns the blind index (kBlindIndexBytes raw bytes) of NormalizeAddress(address): keyed
   // BLAKE2b with this scope's blind-index key. kInvalidArgument for an empty address.
   StatusOr<std::string> BlindIndex(std::string_view address) const;
+  // Returns the blind index of `address` under every held blind-index version, the active one
+  // first. During a rotation a region holds two, and a lookup must try both.
+  StatusOr<std::vector<std::string>> BlindIndexes(std::string_view address) const;
   // Returns the audit pseudonym (64 hex digits) of NormalizeAddress(address): keyed BLAKE2b
   // with the audit-pseudonym key (only the global key set holds one).
   StatusOr<std::string> AuditPseudonym(std::string_view address) const;
@@ -103,12 +117,22 @@ class KeySet {
   // Deletes field-key `version` from the store and from memory. What it sealed never opens
   // again. Refuses (kFailedPrecondition) to destroy the only, i.e. active, version.
   Status DestroyFieldKeyVersion(WrappedKeyStore& store, uint32_t version);
+  // Creates the next version of each of `purposes` (kPurposeField and/or kPurposeBlindIndex),
+  // stores them wrapped in one InsertWrappedKeys call (one generation move) and makes them
+  // active; returns the new versions in the order of `purposes`. kInvalidArgument for another
+  // purpose; kAlreadyExists if another process added a version first.
+  StatusOr<std::vector<uint32_t>> AddKeyVersions(WrappedKeyStore& store,
+                                                 const std::vector<std::string>& purposes);
+  // Deletes `version` of a versioned purpose from the store and from memory; refuses
+  // (kFailedPrecondition) to destroy the active version.
+  Status DestroyKeyVersion(WrappedKeyStore& store, const std::string& purpose, uint32_t version);
 
   KeySet(const KeySet&) = delete;
   KeySet& operator=(const KeySet&) = delete;
 
  private:
-  KeySet(std::string scope, SecretBytes page_key, SecretBytes wrap_key);
+  KeySet(std::string scope, uint32_t page_version, SecretBytes page_key, SecretBytes wrap_key);
+  const std::map<uint32_t, SecretBytes>* Versions(std::string_view purpose) const;  // mu_ held
   StatusOr<WrappedKey> Wrap(const std::string& purpose, uint32_t version,
                             const SecretBytes& key) const;
   StatusOr<SecretBytes> Unwrap(const WrappedKey& wrapped) const;
@@ -116,10 +140,12 @@ class KeySet {
   const SecretBytes* SingleKey(const std::string& purpose) const;  // requires mu_ held
 
   const std::string scope_;
+  const uint32_t page_version_;
   const SecretBytes page_key_;
   const SecretBytes wrap_key_;
   mutable std::shared_mutex mu_;
   std::map<uint32_t, SecretBytes> field_keys_;      // guarded by mu_
+  std::map<uint32_t, SecretBytes> blind_keys_;      // guarded by mu_
   std::map<std::string, SecretBytes> single_keys_;  // purpose → key; guarded by mu_
   std::atomic<uint64_t> generation_{0};
 

@@ -15,15 +15,15 @@ namespace {
 // looks again. Three rounds end it even under a steady stream of the subject's mail.
 constexpr int kMaxRounds = 3;
 
-// Returns the seqs of the subject's records: blind-index candidates, decrypted and compared.
-StatusOr<std::vector<int64_t>> Matches(Db& db, const keyring::KeySet& keys,
-                                       std::string_view normalized, std::string_view prefix) {
+// Appends the seqs of the subject's records found under index `prefix`: blind-index
+// candidates, decrypted and compared.
+Status AppendMatches(Db& db, const keyring::KeySet& keys, std::string_view normalized,
+                     std::string_view prefix, std::vector<int64_t>& out) {
   MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT seq, id, sender, recipient FROM records "
                                          "WHERE sender_index = ?1 UNION "
                                          "SELECT seq, id, sender, recipient FROM records "
                                          "WHERE recipient_index = ?1"));
   s.BindBlob(1, prefix);
-  std::vector<int64_t> out;
   while (true) {
     MR_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -40,6 +40,21 @@ StatusOr<std::vector<int64_t>> Matches(Db& db, const keyring::KeySet& keys,
     }
     if (match) out.push_back(s.Int(0));
   }
+  return Status::Ok();
+}
+
+// Returns the seqs of the subject's records under every held blind-index version (two while
+// `keys rotate` re-indexes the region), sorted, each once.
+StatusOr<std::vector<int64_t>> Matches(Db& db, const keyring::KeySet& keys,
+                                       std::string_view normalized) {
+  MR_ASSIGN_OR_RETURN(std::vector<std::string> indexes, keys.BlindIndexes(normalized));
+  std::vector<int64_t> out;
+  for (const std::string& index : indexes) {
+    MR_RETURN_IF_ERROR(
+        AppendMatches(db, keys, normalized, index.substr(0, kStoredBlindIndexBytes), out));
+  }
+  std::sort(out.begin(), out.end());  // neighbouring rows share leaf pages
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -48,19 +63,16 @@ StatusOr<std::vector<int64_t>> Matches(Db& db, const keyring::KeySet& keys,
 StatusOr<RegionErasure> EraseSubjectInRegion(Db& db, const keyring::KeySet& keys,
                                              std::string_view normalized_address, bool dry_run,
                                              int batch) {
-  MR_ASSIGN_OR_RETURN(std::string index, keys.BlindIndex(normalized_address));
-  const std::string prefix = index.substr(0, kStoredBlindIndexBytes);
   RegionErasure result;
   if (dry_run) {
-    MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, Matches(db, keys, normalized_address, prefix));
+    MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, Matches(db, keys, normalized_address));
     result.records = seqs.size();
     return result;
   }
   MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
   for (int round = 0; round < kMaxRounds; ++round) {
-    MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, Matches(db, keys, normalized_address, prefix));
+    MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, Matches(db, keys, normalized_address));
     if (seqs.empty()) break;
-    std::sort(seqs.begin(), seqs.end());  // neighbouring rows share leaf pages
     for (size_t start = 0; start < seqs.size(); start += static_cast<size_t>(batch)) {
       const size_t end = std::min(seqs.size(), start + static_cast<size_t>(batch));
       // Bounded transactions: the relay's group commit waits for one batch at most.

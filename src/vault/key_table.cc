@@ -4,9 +4,11 @@
 namespace mailrelay::vault {
 namespace {
 
-// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on failure.
+// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on failure. Inside a transaction
+// the caller opened (a write one: key rotation), `body` joins it and the caller commits.
 template <typename F>
 Status InWriteTransaction(Db& db, F body) {
+  if (db.in_transaction()) return body();
   MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   Status s = body();
   if (!s.ok()) {
@@ -71,6 +73,7 @@ Status SqliteKeyStore::InsertWrappedKeys(const std::vector<keyring::WrappedKey>&
 }
 
 Status SqliteKeyStore::DeleteWrappedKey(const std::string& purpose, uint32_t version) {
+  const bool joined = db_.in_transaction();
   MR_RETURN_IF_ERROR(InWriteTransaction(db_, [&]() -> Status {
     MR_ASSIGN_OR_RETURN(
         Stmt s, db_.Prepare("DELETE FROM wrapped_keys WHERE purpose = ?1 AND version = ?2"));
@@ -84,6 +87,8 @@ Status SqliteKeyStore::DeleteWrappedKey(const std::string& purpose, uint32_t ver
     return BumpGeneration();
   }));
   // Best effort: readers in other processes may keep old frames alive until they finish.
+  // A caller's transaction checkpoints after its own commit.
+  if (joined) return Status::Ok();
   (void)db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   return Status::Ok();
 }

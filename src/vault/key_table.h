@@ -17,9 +17,12 @@ class SqliteKeyStore : public keyring::WrappedKeyStore {
   // Reads inside the caller's transaction if there is one, else in its own read transaction.
   StatusOr<keyring::WrappedKeySnapshot> LoadWrappedKeys() override;
   StatusOr<uint64_t> KeyGeneration() override;
-  // Each runs in its own BEGIN IMMEDIATE transaction and moves key_generation in it.
+  // Each runs in its own BEGIN IMMEDIATE transaction and moves key_generation in it; inside a
+  // write transaction the caller opened on the same connection, it joins that one instead (key
+  // rotation adds versions and records its state atomically).
   Status InsertWrappedKeys(const std::vector<keyring::WrappedKey>& keys) override;
-  // Also checkpoints the WAL (TRUNCATE) so no copy of the deleted row stays in the -wal file.
+  // Also checkpoints the WAL (TRUNCATE) so no copy of the deleted row stays in the -wal file
+  // (when it joined a caller's transaction, the caller checkpoints after committing).
   Status DeleteWrappedKey(const std::string& purpose, uint32_t version) override;
 
  private:

@@ -2,6 +2,7 @@
 #include "vault/region_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "common/log.h"
 #include "vault/store_file.h"
@@ -201,10 +202,16 @@ Status RegionStore::Insert(const StoredRecord& r) {
 }
 
 Status RegionStore::WriteBatch(CommitBatch& batch) {
-  // Another process may have rotated or destroyed the version these were sealed with.
+  // Another process may have rotated or destroyed the version these were sealed with. Sealing
+  // again under the active version also means that once `keys rotate` added a version, no
+  // record under an older one is written any more (docs/keys.md "Rotation").
+  const uint32_t active = keys_->active_field_version();
   bool reseal = false;
-  for (const StoredRecord& r : *batch.records)
-    reseal = reseal || !keys_->HasFieldVersion(r.key_version);
+  for (const StoredRecord& r : *batch.records) reseal = reseal || r.key_version != active;
+  if (reseal && batch.plain == nullptr) {
+    return Status::Internal("vault file " + path_ + ": a batch sealed under key version " +
+                            "other than the active one came without its plaintext");
+  }
   if (reseal) {
     for (size_t i = 0; i < batch.records->size(); ++i) {
       MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*batch.plain)[i]));
@@ -360,6 +367,26 @@ StatusOr<std::vector<StoredRecord>> RegionStore::FindByIndex(const std::string& 
   // Rows keep a prefix; the caller decrypts and compares every candidate.
   s.BindBlob(1, std::string_view(index).substr(0, kStoredBlindIndexBytes));
   return ReadRows(s);
+}
+
+StatusOr<std::vector<StoredRecord>> RegionStore::FindByAddress(std::string_view address) {
+  {
+    std::lock_guard lock(read_mu_);
+    auto refreshed = keys_->RefreshIfStale(reader_key_store_);
+    if (!refreshed.ok()) return refreshed.status();
+  }
+  // One index per held blind-index version: two while a rotation re-indexes the region.
+  MR_ASSIGN_OR_RETURN(std::vector<std::string> indexes, keys_->BlindIndexes(address));
+  if (indexes.size() == 1) return FindByIndex(indexes.front());
+  std::vector<StoredRecord> out;
+  std::set<std::string> seen;
+  for (const std::string& index : indexes) {
+    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, FindByIndex(index));
+    for (StoredRecord& r : found) {
+      if (seen.insert(r.id).second) out.push_back(std::move(r));
+    }
+  }
+  return out;
 }
 
 StatusOr<std::unique_ptr<Db>> RegionStore::OpenMaintenanceConnection() {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,6 +54,9 @@ class RegionStore {
   Status Verify();
   // Returns the stored records whose sender or recipient blind index is `index`.
   StatusOr<std::vector<StoredRecord>> FindByIndex(const std::string& index);
+  // Returns the stored records whose sender or recipient index is that of `address` under any
+  // held blind-index version (two during a key rotation), each once.
+  StatusOr<std::vector<StoredRecord>> FindByAddress(std::string_view address);
   // Erases the subject's records on its own connection (vault/erase.h).
   StatusOr<RegionErasure> EraseSubject(std::string_view normalized_address, bool dry_run);
   // Retention sweep as of `now_ms` on its own connection (vault/sweep.h); `limits`: the

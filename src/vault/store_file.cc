@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/log.h"
@@ -52,11 +54,35 @@ std::string OpenFileSaltHex(Db& db) {
   return SaltHex(salt);
 }
 
-// "<header> <scope> <check value> <salt>": the key half says whether the master key is the one
-// that made the file, the salt half says whether this is still the file it was written for.
+// "<header> <scope> <check value> <salt>[ <page-key version>]": the key half says whether the
+// master key is the one that made the file, the salt half says whether this is still the file it
+// was written for; the version (absent = 1) says which page key opens it (docs/keys.md).
 std::string KeyCheckLine(const keyring::KeySet& keys, const std::string& salt_hex) {
-  return std::string(kKeyCheckHeader) + " " + keys.scope() + " " + keys.KeyCheckValue() + " " +
-         salt_hex + "\n";
+  std::string line = std::string(kKeyCheckHeader) + " " + keys.scope() + " " +
+                     keys.KeyCheckValue() + " " + salt_hex;
+  if (keys.page_version() > 1) line += " " + std::to_string(keys.page_version());
+  return line + "\n";
+}
+
+struct KeyCheckFields {
+  std::string header, version, scope, value, salt;
+  uint32_t page_version = 1;
+};
+
+std::optional<KeyCheckFields> ReadKeyCheckFields(const std::string& db_path) {
+  std::ifstream in(KeyCheckPath(db_path));
+  if (!in) return std::nullopt;
+  KeyCheckFields f;
+  in >> f.header >> f.version >> f.scope >> f.value >> f.salt;
+  std::string page;
+  if (in >> page) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(page.c_str(), &end, 10);
+    f.page_version = (end != nullptr && *end == '\0' && v > 0 && v < (1UL << 31))
+                         ? static_cast<uint32_t>(v)
+                         : 0;  // unreadable: no page key matches
+  }
+  return f;
 }
 
 // Writes the key-check file atomically (temp file, fsync, rename, fsync directory).
@@ -90,15 +116,13 @@ enum class KeyCheck { kMatches, kWrongKey, kOtherFile, kMissing };
 
 KeyCheck ReadKeyCheck(const std::string& db_path, const keyring::KeySet& keys,
                       const std::string& salt_hex) {
-  std::ifstream in(KeyCheckPath(db_path));
-  if (!in) return KeyCheck::kMissing;
-  std::string header, version, scope, value, salt;
-  in >> header >> version >> scope >> value >> salt;
-  if (header + " " + version != kKeyCheckHeader || scope != keys.scope() ||
-      value != keys.KeyCheckValue()) {
+  std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
+  if (!f) return KeyCheck::kMissing;
+  if (f->header + " " + f->version != kKeyCheckHeader || f->scope != keys.scope() ||
+      f->value != keys.KeyCheckValue()) {
     return KeyCheck::kWrongKey;
   }
-  return salt == salt_hex ? KeyCheck::kMatches : KeyCheck::kOtherFile;
+  return f->salt == salt_hex ? KeyCheck::kMatches : KeyCheck::kOtherFile;
 }
 
 // The error for a file SQLCipher cannot read: the key check decides whose fault it is.
@@ -157,6 +181,27 @@ Status ApplyConnectionPragmas(Db& db) {
 }  // namespace
 
 std::string KeyCheckPath(const std::string& db_path) { return db_path + ".keycheck"; }
+
+uint32_t PageKeyVersion(const std::string& db_path) {
+  std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
+  return f ? f->page_version : 1;
+}
+
+Status WriteKeyCheckFor(const std::string& db_path, const std::string& salt_from,
+                        const keyring::KeySet& keys) {
+  std::string salt = FileSaltHex(salt_from);
+  if (salt.empty()) {
+    return Status::DataLoss("vault file " + salt_from + " is too short to hold an SQLCipher salt");
+  }
+  return WriteKeyCheck(db_path, keys, salt);
+}
+
+std::string KeyCheckSalt(const std::string& db_path) {
+  std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
+  return f ? f->salt : "";
+}
+
+std::string UnopenedFileSaltHex(const std::string& path) { return FileSaltHex(path); }
 
 StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
@@ -222,6 +267,12 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     }
   }
   MR_RETURN_IF_ERROR(Migrate(*db, kind, keys.scope()));
+  if (uint32_t on_disk = PageKeyVersion(path); on_disk > keys.page_version()) {
+    // `keys rotate` re-keyed the file after this process read the key-check file: what is open
+    // here is the old, replaced file. Never rewrite the key check from it.
+    return Status::Unavailable("vault file " + path + " was re-keyed (page-key version " +
+                               std::to_string(on_disk) + ") while it was being opened; try again");
+  }
   const std::string salt_hex = OpenFileSaltHex(*db);
   if (ReadKeyCheck(path, keys, salt_hex) != KeyCheck::kMatches) {
     // The key opened the file, so it is right: the check file is new, stale or lost.

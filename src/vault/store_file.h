@@ -20,6 +20,20 @@ namespace mailrelay::vault {
 // Returns the path of the key-check file kept beside `db_path` ("<db_path>.keycheck").
 std::string KeyCheckPath(const std::string& db_path);
 
+// Returns the page-key version the key-check file of `db_path` names: 1 when it names none (a
+// file never re-keyed) or is missing; 0 when the field is unreadable (no key will match).
+uint32_t PageKeyVersion(const std::string& db_path);
+// Returns the salt (hex) the key-check file of `db_path` names, "" if it has none.
+std::string KeyCheckSalt(const std::string& db_path);
+// Returns the hex of the first 16 bytes of `path`, "" if shorter. Only for a file this process
+// has no connection to (closing the descriptor drops every POSIX lock the process holds on it).
+std::string UnopenedFileSaltHex(const std::string& path);
+// Writes (atomically) the key-check file of `db_path` for `keys` and the salt of the file at
+// `salt_from` (which this process must have no connection to): how a re-key publishes the new
+// page-key version before the re-keyed copy is renamed over `db_path` (vault/rekey.h).
+Status WriteKeyCheckFor(const std::string& db_path, const std::string& salt_from,
+                        const keyring::KeySet& keys);
+
 // Opens the vault file at `path` with the page key of `keys`, creating it (and its key-check
 // file) only if `create_if_missing`, and migrates its schema. Errors, each naming the file:
 // kNotFound (missing, not creating), kUnauthenticated (wrong master key: key check failed),

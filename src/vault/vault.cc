@@ -19,6 +19,7 @@
 #include "vault/key_table.h"
 #include "vault/lea_case_store.h"
 #include "vault/region_store.h"
+#include "vault/rekey.h"
 #include "vault/store_file.h"
 #include "vault/token_store.h"
 
@@ -110,9 +111,18 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
     if (!s.ok()) return s.WithContext("vault file " + path);
   }
   for (const std::string& region : options.regions) {
-    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                        keyring::KeySet::Derive(master, region));
     std::string path = options.data_dir + "/" + RegionFileName(region);
+    // A re-key (`keys rotate`) a crash interrupted is completed or discarded first; then the
+    // key-check file names the page-key version that opens the file (docs/keys.md).
+    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
+    if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
+    const uint32_t page = PageKeyVersion(path);
+    if (page == 0) {
+      return Status::DataLoss("key-check file " + KeyCheckPath(path) +
+                              " names no valid page-key version; restore it from a backup");
+    }
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
+                        keyring::KeySet::Derive(master, region, page));
     MR_ASSIGN_OR_RETURN(std::unique_ptr<RegionStore> store,
                         RegionStore::Open(path, std::move(keys), options.create_if_missing));
     vault->stores_.emplace(region, std::move(store));
@@ -214,8 +224,7 @@ StatusOr<std::vector<MetadataRecord>> Vault::FindBySubject(std::string_view addr
   std::vector<std::pair<RegionStore*, StoredRecord>> rows;
   for (const std::string& region : regions_) {
     RegionStore* store = Region(region);
-    MR_ASSIGN_OR_RETURN(std::string index, store->keys().BlindIndex(norm));
-    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByIndex(index));
+    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByAddress(norm));
     for (StoredRecord& r : found) rows.emplace_back(store, std::move(r));
   }
   std::sort(rows.begin(), rows.end(), NewerFirst);

@@ -46,6 +46,35 @@ TEST(KeySetTest, DerivationIsPerScopeAndPerMasterKey) {
   EXPECT_NE(MustDerive(kKeyA, "eu")->KeyCheckValue(), MustDerive(kKeyB, "eu")->KeyCheckValue());
 }
 
+TEST(KeySetTest, EachPageKeyVersionIsADifferentKey) {
+  auto master = MasterKey::FromHex(kKeyA, "test");
+  auto v1 = KeySet::Derive(*master, "eu", 1), v2 = KeySet::Derive(*master, "eu", 2);
+  ASSERT_TRUE(v1.ok() && v2.ok());
+  EXPECT_EQ((*v1)->KeyCheckValue(), MustDerive(kKeyA, "eu")->KeyCheckValue());  // 1 = as before
+  EXPECT_NE((*v1)->KeyCheckValue(), (*v2)->KeyCheckValue());
+  EXPECT_EQ((*v2)->page_version(), 2u);
+  EXPECT_EQ(KeySet::Derive(*master, "eu", 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KeySetTest, BlindIndexVersionsAddTogetherAndLookupsTryEveryHeldOne) {
+  Region eu("eu");
+  std::string before = *eu.keys->BlindIndex("Alice@Example.com");
+  auto added = eu.keys->AddKeyVersions(eu.store, {kPurposeField, kPurposeBlindIndex});
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(*added, (std::vector<uint32_t>{2, 2}));
+  EXPECT_EQ(eu.store.KeyGeneration().value(), 2u);  // one move for both
+  std::string after = *eu.keys->BlindIndex("alice@example.com");
+  EXPECT_NE(before, after);
+  EXPECT_EQ(*eu.keys->BlindIndexes("alice@example.com"), (std::vector<std::string>{after, before}));
+  EXPECT_EQ(eu.keys->DestroyKeyVersion(eu.store, kPurposeBlindIndex, 2).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(eu.keys->DestroyKeyVersion(eu.store, kPurposeBlindIndex, 1).ok());
+  EXPECT_EQ(*eu.keys->BlindIndexes("alice@example.com"), std::vector<std::string>{after});
+  EXPECT_EQ(eu.keys->KeyVersions(kPurposeBlindIndex), std::vector<uint32_t>{2});
+  EXPECT_EQ(eu.keys->AddKeyVersions(eu.store, {kPurposeApiToken}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(KeySetTest, PageKeyIsLentAsSqlCipherRawKeyString) {
   auto k = MustDerive(kKeyA, "eu");
   std::string shape;

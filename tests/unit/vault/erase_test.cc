@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "vault/rotation.h"
 #include "vault/vault.h"
 #include "vault_test_util.h"
 
@@ -125,6 +126,31 @@ TEST_F(EraseTest, RecordsCommittedDuringTheErasureAreKeptConsistent) {
   auto found = v->FindBySubject("busy@example.com");
   ASSERT_TRUE(found.ok());
   EXPECT_TRUE(found->empty());
+}
+
+TEST_F(EraseTest, FindsRecordsOnBothSidesOfAnUnfinishedKeyRotation) {
+  {
+    auto v = MustOpen();
+    std::vector<MetadataRecord> batch;
+    for (int i = 0; i < 30; ++i) {
+      MetadataRecord r = SampleRecord("eu", i, kT0 + i);
+      if (i % 3 == 0) r.recipient = "rotating@example.com";
+      batch.push_back(r);
+    }
+    ASSERT_TRUE(v->Commit(batch).ok());
+  }
+  RotateOptions ro;
+  ro.batch_size = 10;
+  ro.max_batches = 1;  // re-indexed: the first 10 records; the other 20 under the old key
+  ro.skip_rekey = true;
+  auto rotated = RotateRegion(Options(false), "eu", ro);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  ASSERT_FALSE(rotated->finished);
+  auto v = MustOpen(false);
+  auto erased = v->EraseSubject("rotating@example.com", false);
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(erased->records_by_region.at("eu"), 10u);
+  EXPECT_EQ(Count(*v), 20u);
 }
 
 }  // namespace

@@ -1,0 +1,270 @@
+// vault/rotation.cc — the phases of a region key rotation and where each one resumes.
+#include "vault/rotation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "keyring/key_set.h"
+#include "keyring/master_key.h"
+#include "vault/key_table.h"
+#include "vault/reencrypt.h"
+#include "vault/rekey.h"
+#include "vault/rotation_state.h"
+#include "vault/store_file.h"
+
+namespace mailrelay::vault {
+namespace {
+
+constexpr size_t kMaxBatchSize = 100000;
+// The longest pause between two batches: SQLite's busy handler (sqlite3_busy_timeout) retries a
+// held lock at most every 100 ms.
+constexpr int64_t kMaxPauseMs = 100;
+
+int64_t WallNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t MsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
+Status CheckArguments(const VaultOptions& options, const std::string& region,
+                      const RotateOptions& rotate) {
+  if (std::find(options.regions.begin(), options.regions.end(), region) == options.regions.end()) {
+    std::string known;
+    for (const std::string& r : options.regions) known += (known.empty() ? "" : ", ") + r;
+    return Status::InvalidArgument("region '" + region + "' is not one of this vault's (" + known +
+                                   ")");
+  }
+  if (rotate.batch_size == 0 || rotate.batch_size > kMaxBatchSize) {
+    return Status::InvalidArgument("batch size must be 1.." + std::to_string(kMaxBatchSize));
+  }
+  if (rotate.rekey_only && rotate.skip_rekey) {
+    return Status::InvalidArgument("--rekey-only and --skip-rekey contradict each other");
+  }
+  return Status::Ok();
+}
+
+// Runs `body` in one BEGIN IMMEDIATE transaction on `db`; rolls back on failure.
+template <typename F>
+Status InTransaction(Db& db, F body) {
+  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) (void)db.Exec("ROLLBACK");
+  return s;
+}
+
+// Starts a rotation, or returns the one another process started first: adds the next field and
+// blind-index versions (one generation move, so every process switches to both at once) and
+// records the rotation, in one transaction.
+StatusOr<std::pair<RotationState, bool>> StartOrResume(Db& db, keyring::KeySet& keys) {
+  RotationState state;
+  bool resumed = false;
+  SqliteKeyStore store(db);
+  Status s = InTransaction(db, [&]() -> Status {
+    MR_ASSIGN_OR_RETURN(std::optional<RotationState> existing, ReadRotationState(db));
+    if (existing) {
+      state = *existing;
+      resumed = true;
+      return Status::Ok();
+    }
+    MR_ASSIGN_OR_RETURN(bool reloaded, keys.RefreshIfStale(store));
+    (void)reloaded;
+    state.field_from = keys.active_field_version();
+    state.blind_from = keys.active_blind_index_version();
+    MR_ASSIGN_OR_RETURN(
+        std::vector<uint32_t> added,
+        keys.AddKeyVersions(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}));
+    state.field_to = added[0];
+    state.blind_to = added[1];
+    state.started_at_ms = WallNowMs();
+    return WriteRotationState(db, state);
+  });
+  if (!s.ok()) {
+    (void)keys.RefreshIfStale(store);  // forget versions a rolled-back transaction added
+    return s;
+  }
+  return std::make_pair(state, resumed);
+}
+
+// Once no record is left under an older version: destroys every older field and blind-index
+// version and moves the rotation to its re-key step, in one transaction. Returns false (and
+// changes nothing) if a record under an older version turned up after all.
+StatusOr<bool> DestroyOldVersions(Db& db, keyring::KeySet& keys, RotationState& state) {
+  SqliteKeyStore store(db);
+  bool clean = false;
+  Status s = InTransaction(db, [&]() -> Status {
+    MR_RETURN_IF_ERROR(SyncWithStored(db, state));
+    MR_ASSIGN_OR_RETURN(uint64_t left, CountOlderRecords(db, state.field_to, 0));
+    if (left > 0) return Status::Ok();
+    clean = true;
+    for (const auto& [purpose, to] :
+         {std::pair<const char*, uint32_t>{keyring::kPurposeField, state.field_to},
+          std::pair<const char*, uint32_t>{keyring::kPurposeBlindIndex, state.blind_to}}) {
+      for (uint32_t v : keys.KeyVersions(purpose)) {
+        if (v < to) MR_RETURN_IF_ERROR(keys.DestroyKeyVersion(store, purpose, v));
+      }
+    }
+    RotationState next = state;
+    next.phase = RotationPhase::kRekey;
+    MR_RETURN_IF_ERROR(WriteRotationState(db, next));
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    (void)keys.RefreshIfStale(store);  // the destroyed versions are back after the rollback
+    return s;
+  }
+  if (clean) {
+    state.phase = RotationPhase::kRekey;
+    // No copy of the deleted rows stays in the WAL (best effort: readers may pin frames).
+    (void)db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  return clean;
+}
+
+}  // namespace
+
+const char* RekeyOutcomeName(RekeyOutcome outcome) {
+  switch (outcome) {
+    case RekeyOutcome::kDone:
+      return "done";
+    case RekeyOutcome::kSkipped:
+      return "skipped";
+    case RekeyOutcome::kBusy:
+      return "busy";
+    case RekeyOutcome::kNotReached:
+      break;
+  }
+  return "not_reached";
+}
+
+StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::string& region,
+                                    const RotateOptions& rotate) {
+  const auto started = std::chrono::steady_clock::now();
+  MR_RETURN_IF_ERROR(CheckArguments(options, region, rotate));
+  const std::string path = options.data_dir + "/" + RegionFileName(region);
+  MR_ASSIGN_OR_RETURN(bool completed, FinishInterruptedRekey(path));
+  (void)completed;
+  MR_ASSIGN_OR_RETURN(keyring::MasterKey master, keyring::MasterKey::Load(options.master_key_path));
+  const uint32_t page = PageKeyVersion(path);
+  if (page == 0) {
+    return Status::DataLoss("key-check file " + KeyCheckPath(path) +
+                            " names no valid page-key version; restore it from a backup");
+  }
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
+                      keyring::KeySet::Derive(master, region, page));
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db,
+                      OpenStoreFile(path, *keys, FileKind::kRegion, /*create_if_missing=*/false));
+  {
+    SqliteKeyStore store(*db);
+    Status s = keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, false);
+    if (!s.ok()) return s.WithContext("vault file " + path);
+  }
+  // Re-encryption passes decrypted page images through savepoint journals: never a temp file.
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
+  // The blind-index updates land on random leaves: keep them cached across batches. Checkpoint
+  // as seldom as serve's writer does (docs/vault.md "Checkpoints"), not every 1,000 frames.
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size = -65536"));
+  MR_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint = 8192"));
+
+  RotateResult result;
+  result.region = region;
+  result.page_from = result.page_to = page;
+  MR_ASSIGN_OR_RETURN(std::optional<RotationState> state, ReadRotationState(*db));
+  if (rotate.rekey_only) {
+    if (state) {
+      return Status::FailedPrecondition("vault file " + path + " has an unfinished key rotation (" +
+                                        PhaseName(state->phase) +
+                                        " step); run `mailrelay keys rotate --region " + region +
+                                        "` without --rekey-only to "
+                                        "finish it");
+    }
+    result.field_from = result.field_to = keys->active_field_version();
+    result.blind_from = result.blind_to = keys->active_blind_index_version();
+  } else {
+    MR_ASSIGN_OR_RETURN(auto begun, StartOrResume(*db, *keys));
+    state = begun.first;
+    result.resumed = begun.second;
+    result.field_from = state->field_from;
+    result.field_to = state->field_to;
+    result.blind_from = state->blind_from;
+    result.blind_to = state->blind_to;
+  }
+
+  if (state && state->phase == RotationPhase::kReencrypt) {
+    MR_ASSIGN_OR_RETURN(uint64_t total, CountOlderRecords(*db, state->field_to, state->cursor));
+    RotateProgress progress{0, total, 0};
+    if (rotate.progress) rotate.progress(progress);
+    // A record under an older version can appear behind the cursor only if a writer that does
+    // not seal again under the active version (an older mailrelay) committed it; then the scan
+    // starts over. Twice is plenty; more means something keeps writing old versions.
+    for (int pass = 0; state->phase == RotationPhase::kReencrypt; ++pass) {
+      if (pass == 3) {
+        return Status::FailedPrecondition("vault file " + path +
+                                          ": records under the old field key keep appearing; is an "
+                                          "older mailrelay writing to this vault?");
+      }
+      while (true) {
+        if (rotate.max_batches != 0 && result.batches >= rotate.max_batches) {
+          result.records_total = state->records;
+          result.elapsed_ms = MsSince(started);
+          return result;
+        }
+        MR_ASSIGN_OR_RETURN(BatchOutcome out,
+                            ReencryptBatch(*db, *keys, *state, rotate.batch_size));
+        result.max_batch_ms = std::max(result.max_batch_ms, out.locked_ms);
+        if (out.records == 0) break;
+        result.records += out.records;
+        ++result.batches;
+        progress.done = result.records;
+        progress.total = std::max(progress.total, progress.done);
+        progress.batches = result.batches;
+        if (rotate.progress) rotate.progress(progress);
+        // Let waiting writers in. SQLite's busy handler polls a held lock every 100 ms at most,
+        // so a writer that began waiting during a batch gets the lock in a pause that long;
+        // pausing as long as the batch held the lock (up to that) keeps the rotation at >= 50 %
+        // duty.
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::clamp<int64_t>(out.locked_ms, 1, kMaxPauseMs)));
+      }
+      MR_ASSIGN_OR_RETURN(bool clean, DestroyOldVersions(*db, *keys, *state));
+      if (!clean) state->cursor = 0;
+    }
+    result.old_versions_destroyed = true;
+  } else if (state) {
+    result.old_versions_destroyed = true;  // an earlier run did it
+  }
+  if (state) result.records_total = state->records;
+
+  if (rotate.skip_rekey) {
+    MR_RETURN_IF_ERROR(InTransaction(*db, [&] { return ClearRotationState(*db); }));
+    result.rekey = RekeyOutcome::kSkipped;
+    result.finished = true;
+  } else {
+    db.reset();  // the re-key needs every connection to the file closed, this one too
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> next,
+                        keyring::KeySet::Derive(master, region, page + 1));
+    Status s = RekeyFile(path, *keys, *next);
+    if (s.code() == StatusCode::kUnavailable) {
+      result.rekey = RekeyOutcome::kBusy;
+      result.rekey_message = s.message();
+    } else if (!s.ok()) {
+      return s;
+    } else {
+      result.rekey = RekeyOutcome::kDone;
+      result.page_to = page + 1;
+      result.finished = true;
+    }
+  }
+  result.elapsed_ms = MsSince(started);
+  return result;
+}
+
+}  // namespace mailrelay::vault
