@@ -18,7 +18,6 @@
 #include "api/record_json.h"
 #include "api/roles.h"
 #include "auditlog/audit_log.h"
-#include "auditlog/base64.h"
 #include "common/log.h"
 #include "compliance/compliance_service.h"
 #include "vault/token_store.h"
@@ -152,20 +151,12 @@ class Handler : public HTTPRequestHandler {
   }
 
   void PublicKeys(HTTPServerResponse& response) {
-    nlohmann::json out = nlohmann::json::object();
-    if (ctx_.compliance != nullptr) {
-      const auto& key = ctx_.compliance->document_key();
-      out["documents"] = {
-          {"algorithm", "Ed25519"},
-          {"key_id", compliance::KeyId(key)},
-          {"public_key", auditlog::Base64Encode(std::string_view(
-                             reinterpret_cast<const char*>(key.data()), key.size()))}};
+    if (ctx_.compliance == nullptr) {
+      ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "no signing keys loaded");
+      return;
     }
-    if (ctx_.audit != nullptr) {
-      out["audit_log"] = {{"origin", ctx_.audit->origin()},
-                          {"vkey", ctx_.audit->verifier().Vkey()}};
-    }
-    Reply(response, HTTPResponse::HTTP_OK, "application/json", out.dump());
+    Reply(response, HTTPResponse::HTTP_OK, "application/json",
+          ctx_.compliance->PublicKeysJson().dump());
   }
 
   // The compliance endpoints: parse, run (api/compliance_api.h), answer. Each call is its own

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/compliance_open.h"
 #include "server/vault_open.h"
 
 namespace mailrelay::cli {
@@ -12,6 +13,7 @@ namespace {
 
 constexpr char kKeysHelp[] =
     "usage: mailrelay keys init [--config FILE]\n"
+    "       mailrelay keys public [--config FILE]\n"
     "       mailrelay keys rotate --region R [--batch-size N] [--max-batches N]\n"
     "                             [--skip-rekey | --rekey-only] [--actor NAME] [--config FILE]\n"
     "\n"
@@ -19,10 +21,28 @@ constexpr char kKeysHelp[] =
     "$MAILRELAY_MASTER_KEY is set, then creates every region's vault file and its keys.\n"
     "Safe to run again: nothing existing is replaced.\n"
     "\n"
+    "public: the public keys verifiers pin, as GET /v1/keys gives them: the document-signing\n"
+    "key (exports, receipts, disclosures; audit/verify_document.py --key) and the audit log's\n"
+    "vkey (audit/verify.py --key).\n"
+    "\n"
     "rotate: new field and blind-index keys for region R, every older record re-encrypted in\n"
     "short batches while serve runs (resumable), the old keys destroyed, then the SQLCipher file\n"
     "re-keyed (needs serve stopped: exits 75 otherwise; run it again). `keys rotate --help`\n"
     "has the details; docs/keys.md \"Rotation\" the design.\n";
+
+int KeysPublic(const Args& args) {
+  if (Status s = args.Check({"config"}, {}, 1); !s.ok()) {
+    std::cerr << "mailrelay keys public: " << s.message() << "\n" << kKeysHelp;
+    return kExitUsage;
+  }
+  int exit_code = 0;
+  auto config = LoadConfigOrReport(args, &exit_code);
+  if (!config.ok()) return exit_code;
+  auto h = OpenCompliance(*config);
+  if (!h.ok()) return ReportComplianceError("keys public", h.status());
+  std::cout << h->service->PublicKeysJson().dump(2) << "\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -32,6 +52,7 @@ int Keys(const Args& args) {
     std::cout << kKeysHelp;
     return args.Flag("help") ? 0 : kExitUsage;
   }
+  if (args.positional()[0] == "public") return KeysPublic(args);
   if (args.positional()[0] != "init") {
     std::cerr << "mailrelay keys: unknown subcommand \"" << args.positional()[0] << "\"\n"
               << kKeysHelp;

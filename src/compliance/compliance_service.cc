@@ -109,6 +109,16 @@ StatusOr<std::unique_ptr<ComplianceService>> ComplianceService::Create(
       new ComplianceService(vault, audit, std::move(information), std::move(key)));
 }
 
+nlohmann::json ComplianceService::PublicKeysJson() const {
+  return {{"documents",
+           {{"algorithm", "Ed25519"},
+            {"key_id", KeyId(public_key_)},
+            {"public_key", auditlog::Base64Encode(std::string_view(
+                               reinterpret_cast<const char*>(public_key_.data()),
+                               public_key_.size()))}}},
+          {"audit_log", {{"origin", audit_.origin()}, {"vkey", audit_.verifier().Vkey()}}}};
+}
+
 StatusOr<SignedResult> ComplianceService::Sign(nlohmann::json document, uint64_t records) {
   SignedResult out;
   std::string canonical;

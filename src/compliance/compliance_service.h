@@ -53,8 +53,11 @@ class ComplianceService {
                                                              nlohmann::json information);
   ~ComplianceService();
 
-  // The document-signing public key and its id (for `mailrelay keys public`, /v1/keys).
+  // The document-signing public key.
   const PublicKey& document_key() const { return public_key_; }
+  // What verifiers pin (`mailrelay keys public`, GET /v1/keys): {"documents": {"algorithm",
+  // "key_id", "public_key"}, "audit_log": {"origin", "vkey"}}.
+  nlohmann::json PublicKeysJson() const;
 
   // Art. 15/20 export of every record where `address` is sender or recipient. `via` is "cli"
   // or "api". The subject.export entry is durable before this returns.

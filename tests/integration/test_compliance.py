@@ -142,6 +142,9 @@ class SubjectRightsTest(ComplianceTestCase):
             out = subprocess.run([sys.executable, VERIFY_DOCUMENT, "--key", key, f.name],
                                  capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        # The CLI hands auditors the same keys the API does.
+        status, _, data = self.request("GET", "/v1/keys")
+        self.assertEqual(self.cli_json("keys", "public"), json.loads(data))
         entry = [e for e in self.audit_entries() if e["action"] == "subject.export"][-1]
         self.assertEqual(entry["details"]["subject_index"], doc["subject"]["index"])
         self.assertEqual(entry["details"]["records"], 2)
