@@ -7,6 +7,7 @@
 #include "auditlog/audit_log.h"
 #include "cli/command.h"
 #include "common/policy_set.h"
+#include "server/policy_regions.h"
 
 namespace mailrelay::cli {
 namespace {
@@ -59,6 +60,10 @@ int Policy(const Args& args) {
   auto policy = LoadPolicySet(dir);
   if (!policy.ok()) {
     std::cerr << "mailrelay policy check: " << policy.status().message() << "\n";
+    return kExitConfig;
+  }
+  if (Status s = server::CheckVaultRegionsListed(*policy); !s.ok()) {
+    std::cerr << "mailrelay policy check: " << s.message() << "\n";
     return kExitConfig;
   }
   std::cout << Summary(*config, *policy, dir).dump(2) << "\n";

@@ -19,6 +19,7 @@
 #include "server/api_server.h"
 #include "server/delivery_pipeline.h"
 #include "server/metrics.h"
+#include "server/policy_regions.h"
 #include "server/smtp_listener.h"
 #include "server/sweeper.h"
 #include "server/vault_open.h"
@@ -104,6 +105,10 @@ int RunService(const Config& config) {
   auto policy = LoadPolicySet(config.policy_dir);
   if (!policy.ok()) {
     std::cerr << "mailrelay: " << policy.status().message() << "\n";
+    return kExitConfig;
+  }
+  if (Status s = CheckVaultRegionsListed(*policy); !s.ok()) {
+    std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitConfig;
   }
   const RetentionPolicy* retention = &policy->retention_policy;

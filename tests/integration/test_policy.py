@@ -108,6 +108,12 @@ class PolicyCheckTest(unittest.TestCase):
         self.assert_refused(path, "/subprocessors/1/locations/2",
                             os.path.join(self.policy, "regions.json") + " /regions")
 
+    def test_a_vault_region_missing_from_regions_json_is_refused(self):
+        path = self.edit("regions.json", lambda d: d["regions"].pop())  # ap
+        self.edit("retention.json", lambda d: d["regions"].pop("ap"))
+        self.edit("subprocessors.json", lambda d: d["subprocessors"][0]["locations"].remove("ap"))
+        self.assert_refused(path, "/regions", "\"ap\", which the vault keeps records in")
+
     def test_broken_json_is_refused(self):
         with open(os.path.join(self.policy, "dpa.json"), "w") as f:
             f.write("{\"max_lifetimes_days\": ")
