@@ -92,4 +92,12 @@ Status Args::Check(const std::set<std::string>& options, const std::set<std::str
   return Status::Ok();
 }
 
+Status Args::Require(std::initializer_list<const char*> names) const {
+  for (const char* n : names) {
+    auto v = Option(n);
+    if (!v || v->empty()) return Status::InvalidArgument(std::string("--") + n + " is required");
+  }
+  return Status::Ok();
+}
+
 }  // namespace mailrelay::cli

@@ -26,6 +26,8 @@ class Args {
   // allowed) or a wrong count of positional arguments.
   Status Check(const std::set<std::string>& options, const std::set<std::string>& flags,
                size_t positional_count) const;
+  // Returns InvalidArgument "--NAME is required" for the first of `names` missing or empty.
+  Status Require(std::initializer_list<const char*> names) const;
 
  private:
   std::map<std::string, std::string> options_;

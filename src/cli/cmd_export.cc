@@ -47,26 +47,17 @@ int Export(const Args& args) {
     std::cerr << "mailrelay export: " << s.message() << "\n" << kExportHelp;
     return kExitUsage;
   }
-  auto subject = args.Option("subject");
-  if (!subject || subject->empty()) {
-    std::cerr << "mailrelay export: --subject ADDR is required\n" << kExportHelp;
+  if (Status s = args.Require({"subject"}); !s.ok()) {
+    std::cerr << "mailrelay export: " << s.message() << "\n" << kExportHelp;
     return kExitUsage;
   }
   int exit_code = 0;
-  auto config = LoadConfigOrReport(args, &exit_code);
-  if (!config.ok()) return exit_code;
-  std::optional<OutputFile> out;
-  if (auto path = args.Option("out")) {
-    auto f = OutputFile::Create(*path);
-    if (!f.ok()) return ReportComplianceError("export", f.status());
-    out.emplace(std::move(*f));
-  }
-  Phase("opening the vault and the audit log");
-  auto h = OpenCompliance(*config);
-  if (!h.ok()) return ReportComplianceError("export", h.status());
-  Phase("searching " + std::to_string(h->vault->regions().size()) +
+  auto session = OpenComplianceSession(args, "export", true, &exit_code);
+  if (!session) return exit_code;
+  std::optional<OutputFile>& out = session->out;
+  Phase("searching " + std::to_string(session->handles.vault->regions().size()) +
         " regions by blind index, decrypting, signing");
-  auto result = h->service->Export(*subject, AuditActor(args), "cli");
+  auto result = session->handles.service->Export(*args.Option("subject"), AuditActor(args), "cli");
   if (!result.ok()) return ReportComplianceError("export", result.status());
   Phase(std::to_string(result->records) + " records; audit entry " +
         std::to_string(result->audit_index));
@@ -99,29 +90,18 @@ int Erase(const Args& args) {
     std::cerr << "mailrelay erase: " << s.message() << "\n" << kEraseHelp;
     return kExitUsage;
   }
-  for (const char* required : {"subject", "reason", "actor"}) {
-    auto v = args.Option(required);
-    if (!v || v->empty()) {
-      std::cerr << "mailrelay erase: --" << required << " is required\n" << kEraseHelp;
-      return kExitUsage;
-    }
+  if (Status s = args.Require({"subject", "reason", "actor"}); !s.ok()) {
+    std::cerr << "mailrelay erase: " << s.message() << "\n" << kEraseHelp;
+    return kExitUsage;
   }
   int exit_code = 0;
-  auto config = LoadConfigOrReport(args, &exit_code);
-  if (!config.ok()) return exit_code;
-  std::optional<OutputFile> out;
-  if (auto path = args.Option("out")) {
-    auto f = OutputFile::Create(*path);
-    if (!f.ok()) return ReportComplianceError("erase", f.status());
-    out.emplace(std::move(*f));
-  }
-  Phase("opening the vault and the audit log");
-  auto h = OpenCompliance(*config);
-  if (!h.ok()) return ReportComplianceError("erase", h.status());
+  auto session = OpenComplianceSession(args, "erase", true, &exit_code);
+  if (!session) return exit_code;
+  std::optional<OutputFile>& out = session->out;
   const bool dry_run = args.Flag("dry-run");
   Phase(dry_run ? "counting" : "erasing in every region, then truncating the WAL");
-  auto result = h->service->Erase(*args.Option("subject"), *args.Option("reason"),
-                                  AuditActor(args), "cli", dry_run);
+  auto result = session->handles.service->Erase(*args.Option("subject"), *args.Option("reason"),
+                                                AuditActor(args), "cli", dry_run);
   if (!result.ok()) return ReportComplianceError("erase", result.status());
   const std::string bytes = result->envelope.dump(2) + "\n";
   if (out) {

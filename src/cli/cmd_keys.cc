@@ -36,11 +36,9 @@ int KeysPublic(const Args& args) {
     return kExitUsage;
   }
   int exit_code = 0;
-  auto config = LoadConfigOrReport(args, &exit_code);
-  if (!config.ok()) return exit_code;
-  auto h = OpenCompliance(*config);
-  if (!h.ok()) return ReportComplianceError("keys public", h.status());
-  std::cout << h->service->PublicKeysJson().dump(2) << "\n";
+  auto session = OpenComplianceSession(args, "keys public", false, &exit_code);
+  if (!session) return exit_code;
+  std::cout << session->handles.service->PublicKeysJson().dump(2) << "\n";
   return 0;
 }
 

@@ -15,7 +15,8 @@ namespace {
 
 constexpr char kLeaHelp[] =
     "usage: mailrelay lea open --authority A --country CC --legal-basis B --reference R\n"
-    "                          --scope-subject ADDR [--scope-from DATE] [--scope-to DATE] --actor NAME\n"
+    "                          --scope-subject ADDR [--scope-from DATE] [--scope-to DATE] --actor "
+    "NAME\n"
     "       mailrelay lea decide ID --approve|--reject --reason TEXT --actor NAME\n"
     "                          [--scope-from DATE] [--scope-to DATE]   (an approval may narrow)\n"
     "       mailrelay lea disclose ID --out FILE --actor NAME [--seal-to PUBKEY]\n"
@@ -54,14 +55,6 @@ bool TimeOption(const Args& args, const char* name, std::optional<int64_t>* out)
   return true;
 }
 
-Status Required(const Args& args, std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    auto v = args.Option(n);
-    if (!v || v->empty()) return Status::InvalidArgument(std::string("--") + n + " is required");
-  }
-  return Status::Ok();
-}
-
 void Print(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 
 }  // namespace
@@ -78,26 +71,26 @@ int Lea(const Args& args) {
                         "scope-subject", "scope-from", "scope-to", "actor"},
                        {}, 1);
     if (check.ok()) {
-      check = Required(args, {"authority", "country", "legal-basis", "reference",
-                              "scope-subject", "actor"});
+      check = args.Require(
+          {"authority", "country", "legal-basis", "reference", "scope-subject", "actor"});
     }
   } else if (sub == "decide") {
     check = args.Check({"config", "reason", "actor", "scope-from", "scope-to"},
                        {"approve", "reject"}, 2);
-    if (check.ok()) check = Required(args, {"reason", "actor"});
+    if (check.ok()) check = args.Require({"reason", "actor"});
     if (check.ok() && args.Flag("approve") == args.Flag("reject")) {
       check = Status::InvalidArgument("give exactly one of --approve and --reject");
     }
   } else if (sub == "disclose") {
     check = args.Check({"config", "out", "actor", "seal-to"}, {}, 2);
-    if (check.ok()) check = Required(args, {"out", "actor"});
+    if (check.ok()) check = args.Require({"out", "actor"});
   } else if (sub == "notify") {
     check = args.Check({"config", "defer-until", "reason", "actor"}, {"notified"}, 2);
-    if (check.ok()) check = Required(args, {"actor"});
+    if (check.ok()) check = args.Require({"actor"});
     if (check.ok() && args.Flag("notified") == args.Option("defer-until").has_value()) {
       check = Status::InvalidArgument("give exactly one of --notified and --defer-until DATE");
     }
-    if (check.ok() && args.Option("defer-until")) check = Required(args, {"reason"});
+    if (check.ok() && args.Option("defer-until")) check = args.Require({"reason"});
   } else if (sub == "list") {
     check = args.Check({"config"}, {}, 1);
   } else if (sub == "show") {
@@ -112,17 +105,10 @@ int Lea(const Args& args) {
     return kExitUsage;
   }
   int exit_code = 0;
-  auto config = LoadConfigOrReport(args, &exit_code);
-  if (!config.ok()) return exit_code;
-  std::optional<OutputFile> out;
-  if (sub == "disclose") {
-    auto f = OutputFile::Create(*args.Option("out"));
-    if (!f.ok()) return ReportComplianceError("lea disclose", f.status());
-    out.emplace(std::move(*f));
-  }
-  auto h = OpenCompliance(*config);
-  if (!h.ok()) return ReportComplianceError("lea " + sub, h.status());
-  compliance::ComplianceService& desk = *h->service;
+  auto session = OpenComplianceSession(args, "lea " + sub, sub == "disclose", &exit_code);
+  if (!session) return exit_code;
+  std::optional<OutputFile>& out = session->out;
+  compliance::ComplianceService& desk = *session->handles.service;
   const std::string actor = AuditActor(args);
   const std::string id = args.positional().size() > 1 ? args.positional()[1] : "";
   StatusOr<nlohmann::json> result = nlohmann::json();
@@ -181,11 +167,9 @@ int AuditReport(const Args& args) {
     return kExitUsage;
   }
   int exit_code = 0;
-  auto config = LoadConfigOrReport(args, &exit_code);
-  if (!config.ok()) return exit_code;
-  auto h = OpenCompliance(*config);
-  if (!h.ok()) return ReportComplianceError("audit report", h.status());
-  auto report = h->service->Report({*from, *to});
+  auto session = OpenComplianceSession(args, "audit report", false, &exit_code);
+  if (!session) return exit_code;
+  auto report = session->handles.service->Report({*from, *to});
   if (!report.ok()) return ReportComplianceError("audit report", report.status());
   if (StderrIsTty()) std::cerr << compliance::TransparencyReportTable(*report) << "\n";
   Print(*report);

@@ -22,6 +22,29 @@ StatusOr<ComplianceHandles> OpenCompliance(const Config& config) {
   return h;
 }
 
+std::optional<ComplianceSession> OpenComplianceSession(const Args& args, const std::string& what,
+                                                       bool create_out, int* exit_code) {
+  auto config = LoadConfigOrReport(args, exit_code);
+  if (!config.ok()) return std::nullopt;
+  ComplianceSession session;
+  if (auto path = args.Option("out"); path && create_out) {
+    auto f = OutputFile::Create(*path);
+    if (!f.ok()) {
+      *exit_code = ReportComplianceError(what, f.status());
+      return std::nullopt;
+    }
+    session.out.emplace(std::move(*f));
+  }
+  if (StderrIsTty()) std::cerr << "  opening the vault and the audit log\n";
+  auto h = OpenCompliance(*config);
+  if (!h.ok()) {
+    *exit_code = ReportComplianceError(what, h.status());
+    return std::nullopt;
+  }
+  session.handles = std::move(*h);
+  return session;
+}
+
 int ReportComplianceError(const std::string& what, const Status& status) {
   std::cerr << "mailrelay " << what << ": " << status.message() << "\n";
   switch (status.code()) {

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "auditlog/audit_log.h"
+#include "cli/args.h"
+#include "cli/output_file.h"
 #include "common/config.h"
 #include "common/status.h"
 #include "compliance/compliance_service.h"
@@ -22,6 +26,17 @@ struct ComplianceHandles {
 // Opens everything; the Art. 15 information comes from the config's policy files (which are
 // validated, as at start-up).
 StatusOr<ComplianceHandles> OpenCompliance(const Config& config);
+
+struct ComplianceSession {
+  std::optional<OutputFile> out;  // --out, created before anything is read
+  ComplianceHandles handles;
+};
+
+// Loads the config, creates --out when `create_out` and it is given (so a bad path fails before
+// anything personal is read), and opens the handles. On failure prints why, sets *exit_code
+// and returns nullopt.
+std::optional<ComplianceSession> OpenComplianceSession(const Args& args, const std::string& what,
+                                                       bool create_out, int* exit_code);
 
 // Prints "mailrelay <what>: <message>" and returns the exit code for an operation's error:
 // 64 bad input, 65 a refused transition, 66 no such request, 73 output file exists,

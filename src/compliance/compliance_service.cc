@@ -102,8 +102,9 @@ ComplianceService::ComplianceService(vault::Vault& vault, auditlog::AuditLog& au
 
 ComplianceService::~ComplianceService() = default;
 
-StatusOr<std::unique_ptr<ComplianceService>> ComplianceService::Create(
-    vault::Vault& vault, auditlog::AuditLog& audit, nlohmann::json information) {
+StatusOr<std::unique_ptr<ComplianceService>> ComplianceService::Create(vault::Vault& vault,
+                                                                       auditlog::AuditLog& audit,
+                                                                       nlohmann::json information) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::SigningKey> key, vault.DocumentSigningKey());
   return std::unique_ptr<ComplianceService>(
       new ComplianceService(vault, audit, std::move(information), std::move(key)));
@@ -113,9 +114,9 @@ nlohmann::json ComplianceService::PublicKeysJson() const {
   return {{"documents",
            {{"algorithm", "Ed25519"},
             {"key_id", KeyId(public_key_)},
-            {"public_key", auditlog::Base64Encode(std::string_view(
-                               reinterpret_cast<const char*>(public_key_.data()),
-                               public_key_.size()))}}},
+            {"public_key",
+             auditlog::Base64Encode(std::string_view(
+                 reinterpret_cast<const char*>(public_key_.data()), public_key_.size()))}}},
           {"audit_log", {{"origin", audit_.origin()}, {"vkey", audit_.verifier().Vkey()}}}};
 }
 
@@ -130,14 +131,12 @@ StatusOr<SignedResult> ComplianceService::Sign(nlohmann::json document, uint64_t
 
 StatusOr<uint64_t> ComplianceService::Audit(const std::string& actor, const std::string& action,
                                             nlohmann::json details) {
-  MR_ASSIGN_OR_RETURN(auditlog::AppendResult r,
-                      audit_.Append({actor, action, std::move(details)}));
+  MR_ASSIGN_OR_RETURN(auditlog::AppendResult r, audit_.Append({actor, action, std::move(details)}));
   return r.index;
 }
 
 StatusOr<SignedResult> ComplianceService::Export(const std::string& address,
-                                                 const std::string& actor,
-                                                 const std::string& via) {
+                                                 const std::string& actor, const std::string& via) {
   MR_ASSIGN_OR_RETURN(std::string norm, SubjectAddress(address));
   ExportInput in;
   in.normalized_address = norm;
@@ -150,20 +149,18 @@ StatusOr<SignedResult> ComplianceService::Export(const std::string& address,
   nlohmann::json by_region = bundle["counts"]["by_region"];
   MR_ASSIGN_OR_RETURN(SignedResult out, Sign(std::move(bundle), in.records.size()));
   // Audited before anything leaves this process; no entry, no export.
-  MR_ASSIGN_OR_RETURN(out.audit_index,
-                      Audit(actor, "subject.export",
-                            {{"subject_index", in.subject_index},
-                             {"records", in.records.size()},
-                             {"by_region", by_region},
-                             {"document_sha256", out.document_sha256},
-                             {"via", via}}));
+  MR_ASSIGN_OR_RETURN(out.audit_index, Audit(actor, "subject.export",
+                                             {{"subject_index", in.subject_index},
+                                              {"records", in.records.size()},
+                                              {"by_region", by_region},
+                                              {"document_sha256", out.document_sha256},
+                                              {"via", via}}));
   return out;
 }
 
 StatusOr<SignedResult> ComplianceService::Erase(const std::string& address,
-                                                const std::string& reason,
-                                                const std::string& actor, const std::string& via,
-                                                bool dry_run) {
+                                                const std::string& reason, const std::string& actor,
+                                                const std::string& via, bool dry_run) {
   MR_ASSIGN_OR_RETURN(std::string norm, SubjectAddress(address));
   MR_RETURN_IF_ERROR(CheckReason(reason));
   MR_ASSIGN_OR_RETURN(std::string index, vault_.AuditPseudonym(norm));
@@ -188,12 +185,11 @@ StatusOr<SignedResult> ComplianceService::Erase(const std::string& address,
   }
   const std::string receipt_id = NewSortableId();
   // The intent first: if the process dies mid-erasure, the log still shows it was started.
-  MR_RETURN_IF_ERROR(Audit(actor, "subject.erase.begin",
-                           {{"subject_index", index},
-                            {"receipt_id", receipt_id},
-                            {"reason", reason},
-                            {"via", via}})
-                         .status());
+  MR_RETURN_IF_ERROR(
+      Audit(
+          actor, "subject.erase.begin",
+          {{"subject_index", index}, {"receipt_id", receipt_id}, {"reason", reason}, {"via", via}})
+          .status());
   MR_ASSIGN_OR_RETURN(vault::Vault::Erasure erased, vault_.EraseSubject(norm, false));
   ErasureFacts facts;
   facts.receipt_id = receipt_id;
@@ -234,27 +230,34 @@ StatusOr<nlohmann::json> ComplianceService::LeaOpen(const LeaRequestInput& input
   MR_ASSIGN_OR_RETURN(in.scope.subject, SubjectAddress(input.scope.subject));
   MR_ASSIGN_OR_RETURN(std::string index, vault_.AuditPseudonym(in.scope.subject));
   const int64_t now = WallNowMs();
-  MR_ASSIGN_OR_RETURN(LeaCase c, OpenLeaCase("lea_" + NewSortableId(static_cast<uint64_t>(now)),
-                                             in, index, actor, now));
+  MR_ASSIGN_OR_RETURN(LeaCase c, OpenLeaCase("lea_" + NewSortableId(static_cast<uint64_t>(now)), in,
+                                             index, actor, now));
   MR_RETURN_IF_ERROR(cases->Insert(c.id, now, LeaCaseToJson(c).dump(), [&] {
     return Audit(actor, "lea.open", LeaAuditDetails(c, "open")).status();
   }));
   return LeaCaseView(c);
 }
 
-StatusOr<nlohmann::json> ComplianceService::LeaDecide(const std::string& id,
-                                                      const DecisionInput& input,
-                                                      const std::string& actor) {
+StatusOr<nlohmann::json> ComplianceService::LeaTransition(
+    const std::string& id, const std::string& actor, const std::string& transition,
+    const std::function<Status(LeaCase&, int64_t now_ms)>& change) {
   MR_ASSIGN_OR_RETURN(vault::LeaCaseStore * cases, vault_.LeaCases());
   nlohmann::json view;
   MR_RETURN_IF_ERROR(cases->Update(id, [&](const std::string& body) -> StatusOr<std::string> {
     MR_ASSIGN_OR_RETURN(LeaCase c, ParseCase(body));
-    MR_RETURN_IF_ERROR(Decide(c, input, actor, WallNowMs()));
-    MR_RETURN_IF_ERROR(Audit(actor, "lea.decide", LeaAuditDetails(c, "decide")).status());
+    MR_RETURN_IF_ERROR(change(c, WallNowMs()));
+    MR_RETURN_IF_ERROR(Audit(actor, "lea." + transition, LeaAuditDetails(c, transition)).status());
     view = LeaCaseView(c);
     return LeaCaseToJson(c).dump();
   }));
   return view;
+}
+
+StatusOr<nlohmann::json> ComplianceService::LeaDecide(const std::string& id,
+                                                      const DecisionInput& input,
+                                                      const std::string& actor) {
+  return LeaTransition(id, actor, "decide",
+                       [&](LeaCase& c, int64_t now) { return Decide(c, input, actor, now); });
 }
 
 StatusOr<SignedResult> ComplianceService::LeaDisclose(const std::string& id,
@@ -301,7 +304,8 @@ StatusOr<SignedResult> ComplianceService::LeaDisclose(const std::string& id,
     MR_ASSIGN_OR_RETURN(out, Sign(std::move(document), records.size()));
     MR_RETURN_IF_ERROR(
         RecordDisclosure(c, records.size(), accounts.size(), out.document_sha256, actor, now));
-    MR_ASSIGN_OR_RETURN(out.audit_index, Audit(actor, "lea.disclose", LeaAuditDetails(c, "disclose")));
+    MR_ASSIGN_OR_RETURN(out.audit_index,
+                        Audit(actor, "lea.disclose", LeaAuditDetails(c, "disclose")));
     return LeaCaseToJson(c).dump();
   }));
   return out;
@@ -310,16 +314,8 @@ StatusOr<SignedResult> ComplianceService::LeaDisclose(const std::string& id,
 StatusOr<nlohmann::json> ComplianceService::LeaNotify(const std::string& id,
                                                       const NoticeInput& input,
                                                       const std::string& actor) {
-  MR_ASSIGN_OR_RETURN(vault::LeaCaseStore * cases, vault_.LeaCases());
-  nlohmann::json view;
-  MR_RETURN_IF_ERROR(cases->Update(id, [&](const std::string& body) -> StatusOr<std::string> {
-    MR_ASSIGN_OR_RETURN(LeaCase c, ParseCase(body));
-    MR_RETURN_IF_ERROR(Notify(c, input, actor, WallNowMs()));
-    MR_RETURN_IF_ERROR(Audit(actor, "lea.notify", LeaAuditDetails(c, "notify")).status());
-    view = LeaCaseView(c);
-    return LeaCaseToJson(c).dump();
-  }));
-  return view;
+  return LeaTransition(id, actor, "notify",
+                       [&](LeaCase& c, int64_t now) { return Notify(c, input, actor, now); });
 }
 
 StatusOr<nlohmann::json> ComplianceService::LeaList() {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,10 +35,10 @@ class SigningKey;
 namespace mailrelay::compliance {
 
 struct SignedResult {
-  nlohmann::json envelope;       // {"document", "signature"}
-  std::string document_sha256;   // hex SHA-256 of the document's canonical bytes
+  nlohmann::json envelope;      // {"document", "signature"}
+  std::string document_sha256;  // hex SHA-256 of the document's canonical bytes
   uint64_t records = 0;
-  uint64_t audit_index = 0;      // the entry that recorded it
+  uint64_t audit_index = 0;  // the entry that recorded it
 };
 
 // Returns crypto_box_seal of `plaintext` to the X25519 public key `recipient`, given as 64 hex
@@ -90,6 +91,11 @@ class ComplianceService {
   StatusOr<SignedResult> Sign(nlohmann::json document, uint64_t records);
   StatusOr<uint64_t> Audit(const std::string& actor, const std::string& action,
                            nlohmann::json details);
+  // Moves case `id` with `change` and appends its "lea.<transition>" entry, in one write
+  // transaction on the case store; returns the case's view.
+  StatusOr<nlohmann::json> LeaTransition(
+      const std::string& id, const std::string& actor, const std::string& transition,
+      const std::function<Status(LeaCase&, int64_t now_ms)>& change);
 
   vault::Vault& vault_;
   auditlog::AuditLog& audit_;
