@@ -101,7 +101,8 @@ class Vault {
   const std::vector<std::string>& regions() const { return regions_; }
 
   // Returns the API token store in control.db (vault/token_store.h), opened on first use (its
-  // own connection; creates the api-token key and the tokens table if missing).
+  // own connection; creates the api-token key if missing; the tokens table is control.db
+  // schema v2).
   StatusOr<TokenStore*> Tokens();
 
   // Returns the law-enforcement case store in control.db (vault/lea_case_store.h), opened on
