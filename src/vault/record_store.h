@@ -38,8 +38,8 @@ class WriteGuard {
   // Before a group of batches: `key_table` reads the wrapped keys inside the same transaction.
   // An error fails every batch of the group.
   virtual Status BeginGroup(keyring::WrappedKeyStore& key_table) = 0;
-  // Before one batch's rows are written: may seal its records again (under the active key
-  // version) from batch.plain, which only the guard reads. An error fails that batch alone.
+  // Before one batch's rows are written: may replace its records with ones sealed again under
+  // the active key version (from plaintext the guard keeps). An error fails that batch alone.
   virtual Status PrepareBatch(CommitBatch& batch) = 0;
 };
 

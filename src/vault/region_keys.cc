@@ -50,14 +50,30 @@ Status RegionKeys::PrepareBatch(CommitBatch& batch) {
   bool reseal = false;
   for (const StoredRecord& r : *batch.records) reseal = reseal || r.key_version != active;
   if (!reseal) return Status::Ok();
-  if (batch.plain == nullptr) {
+  const std::vector<const MetadataRecord*>* plain = nullptr;
+  {
+    std::lock_guard lock(plain_mu_);
+    if (auto it = plain_.find(&batch); it != plain_.end()) plain = it->second;
+  }
+  if (plain == nullptr || plain->size() != batch.records->size()) {
     return Status::Internal("vault region " + region() + ": a batch sealed under key version " +
                             "other than the active one came without its plaintext");
   }
   for (size_t i = 0; i < batch.records->size(); ++i) {
-    MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*batch.plain)[i]));
+    MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*plain)[i]));
   }
   return Status::Ok();
+}
+
+void RegionKeys::KeepPlaintext(const CommitBatch* batch,
+                               const std::vector<const MetadataRecord*>* plain) {
+  std::lock_guard lock(plain_mu_);
+  plain_[batch] = plain;
+}
+
+void RegionKeys::ForgetPlaintext(const CommitBatch* batch) {
+  std::lock_guard lock(plain_mu_);
+  plain_.erase(batch);
 }
 
 }  // namespace mailrelay::vault

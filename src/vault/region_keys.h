@@ -4,7 +4,9 @@
 // Internal to vault/. Thread-safe (keyring::KeySet is).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -40,8 +42,15 @@ class RegionKeys : public WriteGuard {
   Status BeginGroup(keyring::WrappedKeyStore& key_table) override;
   Status PrepareBatch(CommitBatch& batch) override;
 
+  // Keeps `plain` (what `batch` was sealed from) for a reseal until ForgetPlaintext(batch):
+  // the plaintext stays on this side of the seam, never in the batch the store gets.
+  void KeepPlaintext(const CommitBatch* batch, const std::vector<const MetadataRecord*>* plain);
+  void ForgetPlaintext(const CommitBatch* batch);
+
  private:
   std::unique_ptr<keyring::KeySet> keys_;
+  std::mutex plain_mu_;
+  std::map<const CommitBatch*, const std::vector<const MetadataRecord*>*> plain_;  // plain_mu_
 };
 
 }  // namespace mailrelay::vault

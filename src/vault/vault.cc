@@ -176,12 +176,13 @@ Status Vault::Commit(std::vector<MetadataRecord> records) {
   }
   for (auto& [slot, rb] : by_region) {
     rb.batch.records = &rb.sealed;
-    rb.batch.plain = &rb.plain;
+    slot->keys->KeepPlaintext(&rb.batch, &rb.plain);
     slot->store->Enqueue(&rb.batch);
   }
   Status first_error;
   for (auto& [slot, rb] : by_region) {
     Status s = slot->store->Wait(&rb.batch);
+    slot->keys->ForgetPlaintext(&rb.batch);
     if (!s.ok() && first_error.ok()) first_error = s;
   }
   return first_error;

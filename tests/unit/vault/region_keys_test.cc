@@ -68,7 +68,8 @@ TEST_F(RegionKeysTest, BatchSealedUnderAnOlderVersionIsResealedInTheWrite) {
                     return other->AddFieldKeyVersion(t).status();
                   })
                   .ok());
-  CommitBatch batch(&sealed, &plain);
+  CommitBatch batch(&sealed);
+  keys().KeepPlaintext(&batch, &plain);
   store().Enqueue(&batch);
   ASSERT_TRUE(store().Wait(&batch).ok()) << batch.status.ToString();
   EXPECT_EQ(sealed[0].key_version, 2u);

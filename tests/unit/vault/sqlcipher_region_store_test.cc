@@ -146,7 +146,8 @@ TEST_F(SqlcipherRegionStoreTest, BatchSealedJustBeforeADestructionIsResealed) {
       RegionFile("eu"), std::move(keyring::KeySet::Derive(*master, "eu")).value(), guard, false);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   ASSERT_TRUE(guard.Load(**store, false).ok());
-  CommitBatch batch(&sealed, &plain);
+  CommitBatch batch(&sealed);
+  guard.KeepPlaintext(&batch, &plain);
   (*store)->Enqueue(&batch);
   ASSERT_TRUE((*store)->Wait(&batch).ok());
   EXPECT_EQ(sealed[0].key_version, 2u);
