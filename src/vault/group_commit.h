@@ -22,18 +22,16 @@
 
 namespace mailrelay::vault {
 
-// One caller's records for one region. Lives on the caller's stack until Wait returns.
+// One caller's records for one region, sealed: no plaintext travels with it (the Vault keeps
+// that, vault/region_keys.h). Lives on the caller's stack until Wait returns.
 // Not copyable (it holds a condition variable).
 struct CommitBatch {
   CommitBatch() = default;
-  explicit CommitBatch(std::vector<StoredRecord>* r,
-                       const std::vector<const MetadataRecord*>* p = nullptr)
-      : records(r), plain(p) {}
+  explicit CommitBatch(std::vector<StoredRecord>* r) : records(r) {}
 
-  std::vector<StoredRecord>* records = nullptr;               // sealed by the caller
-  const std::vector<const MetadataRecord*>* plain = nullptr;  // to seal again if keys moved
-  Status status;                                              // set by the writer
-  bool done = false;                                          // guarded by the committer
+  std::vector<StoredRecord>* records = nullptr;  // sealed by the caller
+  Status status;                                 // set by the writer
+  bool done = false;                             // guarded by the committer
   // Wakes only this batch's caller (not every waiter) when its group is written.
   std::condition_variable done_cv;
 };

@@ -11,15 +11,6 @@
 namespace mailrelay::vault {
 namespace {
 
-// Created where it is used, idempotently, like the tokens table (token_store.cc).
-constexpr char kCasesTable[] = R"sql(
-CREATE TABLE IF NOT EXISTS lea_cases (
-  id           TEXT    PRIMARY KEY,
-  opened_at_ms INTEGER NOT NULL,
-  body         BLOB    NOT NULL
-);
-)sql";
-
 // The name bound into each sealed body's associated data (with the case id and the scope).
 constexpr char kBodyField[] = "lea_case";
 
@@ -50,7 +41,6 @@ StatusOr<std::unique_ptr<LeaCaseStore>> LeaCaseStore::Open(const std::string& co
                                 /*create_missing=*/true);
     if (!s.ok()) return s.WithContext("vault file " + control_path);
   }
-  MR_RETURN_IF_ERROR(InWriteTransaction(*db, [&] { return db->Exec(kCasesTable); }));
   return std::unique_ptr<LeaCaseStore>(new LeaCaseStore(std::move(db), global_keys));
 }
 
@@ -115,8 +105,7 @@ StatusOr<std::vector<std::string>> LeaCaseStore::List() {
 }
 
 Status LeaCaseStore::Update(
-    const std::string& id,
-    const std::function<StatusOr<std::string>(const std::string&)>& change) {
+    const std::string& id, const std::function<StatusOr<std::string>(const std::string&)>& change) {
   if (!IsValidRecordId(id)) return Status::NotFound("no law-enforcement request " + id);
   std::lock_guard lock(mu_);
   MR_RETURN_IF_ERROR(Refresh());

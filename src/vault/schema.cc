@@ -66,13 +66,32 @@ CREATE INDEX records_by_recipient ON records (recipient_index) WHERE recipient_i
 CREATE INDEX records_by_expiry ON records (next_expiry_ms);
 )sql";
 
+// control.db v2: the API tokens (vault/token_store.h) and the law-enforcement cases
+// (vault/lea_case_store.h). Before v2 each store created its table on first use, so a v1 file
+// may already hold them: IF NOT EXISTS keeps those files (and their rows) as they are.
+constexpr char kControlV2[] = R"sql(
+CREATE TABLE IF NOT EXISTS tokens (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash          BLOB    NOT NULL,
+  role          TEXT    NOT NULL,
+  name          TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS lea_cases (
+  id           TEXT    PRIMARY KEY,
+  opened_at_ms INTEGER NOT NULL,
+  body         BLOB    NOT NULL
+);
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
 };
 
 std::vector<Migration> Migrations(FileKind kind) {
-  if (kind == FileKind::kControl) return {{1, kKeysV1}};
+  if (kind == FileKind::kControl) return {{1, kKeysV1}, {2, kControlV2}};
   return {{1, kKeysV1}, {1, kRecordsV1}};
 }
 

@@ -11,7 +11,7 @@
 namespace mailrelay::vault {
 
 enum class FileKind {
-  kControl,  // control.db: global keys (audit pseudonym), later tokens and other shared state
+  kControl,  // control.db: global keys (audit pseudonym); from v2 API tokens and LEA cases
   kRegion,   // vault-<region>.db: that region's keys and records
 };
 

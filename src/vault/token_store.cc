@@ -14,20 +14,6 @@
 namespace mailrelay::vault {
 namespace {
 
-// Not a versioned migration (schema.cc): the table is created where it is used, idempotently,
-// so control.db files made before tokens existed gain it on first use. Fold it into control
-// schema v2 when schema.cc next changes.
-constexpr char kTokensTable[] = R"sql(
-CREATE TABLE IF NOT EXISTS tokens (
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  hash          BLOB    NOT NULL,
-  role          TEXT    NOT NULL,
-  name          TEXT    NOT NULL,
-  created_at_ms INTEGER NOT NULL,
-  revoked_at_ms INTEGER
-);
-)sql";
-
 constexpr size_t kMaxNameBytes = 100;
 
 int64_t NowMs() {
@@ -101,7 +87,6 @@ StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& contro
                                 /*create_missing=*/true);
     if (!s.ok()) return s.WithContext("vault file " + control_path);
   }
-  MR_RETURN_IF_ERROR(InWriteTransaction(*db, [&] { return db->Exec(kTokensTable); }));
   return std::unique_ptr<TokenStore>(new TokenStore(std::move(db), global_keys));
 }
 

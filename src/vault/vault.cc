@@ -16,10 +16,11 @@
 #include "keyring/master_key.h"
 #include "keyring/signing_key.h"
 #include "vault/cursor.h"
+#include "vault/erase.h"
 #include "vault/key_table.h"
 #include "vault/lea_case_store.h"
-#include "vault/region_store.h"
-#include "vault/rekey.h"
+#include "vault/region_keys.h"
+#include "vault/sqlcipher_region_store.h"
 #include "vault/store_file.h"
 #include "vault/token_store.h"
 
@@ -73,8 +74,8 @@ Status EnsureDataDir(const std::string& dir, bool create) {
   return Status::Ok();
 }
 
-bool NewerFirst(const std::pair<RegionStore*, StoredRecord>& a,
-                const std::pair<RegionStore*, StoredRecord>& b) {
+bool NewerFirst(const std::pair<const RegionKeys*, StoredRecord>& a,
+                const std::pair<const RegionKeys*, StoredRecord>& b) {
   if (a.second.received_at_ms != b.second.received_at_ms) {
     return a.second.received_at_ms > b.second.received_at_ms;
   }
@@ -87,9 +88,20 @@ std::string RegionFileName(std::string_view region) {
   return "vault-" + std::string(region) + ".db";
 }
 
+Vault::RegionSlot::RegionSlot() = default;
+Vault::RegionSlot::RegionSlot(RegionSlot&&) noexcept = default;
+Vault::RegionSlot::~RegionSlot() {
+  store.reset();  // before the keys: the store's writer calls them
+}
+
 Vault::~Vault() = default;
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
+  return Open(options, SqlcipherRegionStore::Factory(options.data_dir, options.create_if_missing));
+}
+
+StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options,
+                                             const RecordStoreFactory& records) {
   MR_RETURN_IF_ERROR(CheckOptions(options));
   MR_ASSIGN_OR_RETURN(keyring::MasterKey master, keyring::MasterKey::Load(options.master_key_path));
   MR_RETURN_IF_ERROR(EnsureDataDir(options.data_dir, options.create_if_missing));
@@ -111,21 +123,14 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
     if (!s.ok()) return s.WithContext("vault file " + path);
   }
   for (const std::string& region : options.regions) {
-    std::string path = options.data_dir + "/" + RegionFileName(region);
-    // A re-key (`keys rotate`) a crash interrupted is completed or discarded first; then the
-    // key-check file names the page-key version that opens the file (docs/keys.md).
-    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
-    if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
-    const uint32_t page = PageKeyVersion(path);
-    if (page == 0) {
-      return Status::DataLoss("key-check file " + KeyCheckPath(path) +
-                              " names no valid page-key version; restore it from a backup");
-    }
+    // The Vault's keys for the region (field, blind index); the store gets none of them.
     MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                        keyring::KeySet::Derive(master, region, page));
-    MR_ASSIGN_OR_RETURN(std::unique_ptr<RegionStore> store,
-                        RegionStore::Open(path, std::move(keys), options.create_if_missing));
-    vault->stores_.emplace(region, std::move(store));
+                        keyring::KeySet::Derive(master, region));
+    RegionSlot slot;
+    slot.keys = std::make_unique<RegionKeys>(std::move(keys));
+    MR_ASSIGN_OR_RETURN(slot.store, records(region, master, *slot.keys));
+    MR_RETURN_IF_ERROR(slot.keys->Load(*slot.store, options.create_if_missing));
+    vault->slots_.emplace(region, std::move(slot));
   }
   log::Info("vault.opened").Num("regions", static_cast<int64_t>(options.regions.size())).Emit();
   return vault;
@@ -138,14 +143,14 @@ StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(int64_t now_ms, bool d
     std::optional<CapLimits> limits;
     if (policy != nullptr) limits = CapLimitsFrom(policy->For(region));
     MR_ASSIGN_OR_RETURN(out[region],
-                        Region(region)->Sweep(now_ms, dry_run, limits ? &*limits : nullptr));
+                        Region(region)->store->Sweep(now_ms, dry_run, limits ? &*limits : nullptr));
   }
   return out;
 }
 
-RegionStore* Vault::Region(std::string_view region) const {
-  auto it = stores_.find(region);
-  return it == stores_.end() ? nullptr : it->second.get();
+Vault::RegionSlot* Vault::Region(std::string_view region) {
+  auto it = slots_.find(region);
+  return it == slots_.end() ? nullptr : &it->second;
 }
 
 Status Vault::Commit(std::vector<MetadataRecord> records) {
@@ -154,29 +159,30 @@ Status Vault::Commit(std::vector<MetadataRecord> records) {
     std::vector<StoredRecord> sealed;
     CommitBatch batch;
   };
-  std::map<RegionStore*, RegionBatch> by_region;
+  std::map<RegionSlot*, RegionBatch> by_region;
   for (const MetadataRecord& r : records) {
-    RegionStore* store = Region(r.region);
-    if (store == nullptr) {
+    RegionSlot* slot = Region(r.region);
+    if (slot == nullptr) {
       std::string known;
       for (const std::string& k : regions_) known += (known.empty() ? "" : ", ") + k;
       return Status::InvalidArgument("record " + (IsValidRecordId(r.id) ? r.id : "?") +
                                      ": region '" + r.region +
                                      "' is not one of this vault's regions (" + known + ")");
     }
-    MR_ASSIGN_OR_RETURN(StoredRecord sealed, SealRecord(store->keys(), r));
-    RegionBatch& rb = by_region[store];
+    MR_ASSIGN_OR_RETURN(StoredRecord sealed, SealRecord(slot->keys->keys(), r));
+    RegionBatch& rb = by_region[slot];
     rb.plain.push_back(&r);
     rb.sealed.push_back(std::move(sealed));
   }
-  for (auto& [store, rb] : by_region) {
+  for (auto& [slot, rb] : by_region) {
     rb.batch.records = &rb.sealed;
-    rb.batch.plain = &rb.plain;
-    store->Enqueue(&rb.batch);
+    slot->keys->KeepPlaintext(&rb.batch, &rb.plain);
+    slot->store->Enqueue(&rb.batch);
   }
   Status first_error;
-  for (auto& [store, rb] : by_region) {
-    Status s = store->Wait(&rb.batch);
+  for (auto& [slot, rb] : by_region) {
+    Status s = slot->store->Wait(&rb.batch);
+    slot->keys->ForgetPlaintext(&rb.batch);
     if (!s.ok() && first_error.ok()) first_error = s;
   }
   return first_error;
@@ -188,28 +194,30 @@ StatusOr<MessagePage> Vault::ListMessages(const MessageQuery& query) {
   if (!query.cursor.empty()) {
     MR_ASSIGN_OR_RETURN(after, DecodeCursor(query.cursor));
   }
-  std::vector<RegionStore*> stores;
+  std::vector<RegionSlot*> slots;
   if (query.region) {
-    RegionStore* s = Region(*query.region);
+    RegionSlot* s = Region(*query.region);
     if (s == nullptr) {
       return Status::InvalidArgument("region '" + *query.region + "' is not one of this vault's");
     }
-    stores.push_back(s);
+    slots.push_back(s);
   } else {
-    for (const std::string& r : regions_) stores.push_back(Region(r));
+    for (const std::string& r : regions_) slots.push_back(Region(r));
   }
   // limit + 1 from each region tells whether anything remains after this page.
-  std::vector<std::pair<RegionStore*, StoredRecord>> rows;
-  for (RegionStore* store : stores) {
-    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->List(query, after, limit + 1));
-    for (StoredRecord& r : found) rows.emplace_back(store, std::move(r));
+  std::vector<std::pair<const RegionKeys*, StoredRecord>> rows;
+  for (RegionSlot* slot : slots) {
+    MR_RETURN_IF_ERROR(slot->keys->Refresh(*slot->store));
+    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found,
+                        slot->store->List(query, after, limit + 1));
+    for (StoredRecord& r : found) rows.emplace_back(slot->keys.get(), std::move(r));
   }
   std::sort(rows.begin(), rows.end(), NewerFirst);
   MessagePage page;
   bool more = rows.size() > limit;
   if (more) rows.resize(limit);
-  for (const auto& [store, stored] : rows) {
-    MR_ASSIGN_OR_RETURN(MetadataRecord r, OpenRecord(store->keys(), stored));
+  for (const auto& [keys, stored] : rows) {
+    MR_ASSIGN_OR_RETURN(MetadataRecord r, OpenRecord(keys->keys(), stored));
     page.records.push_back(std::move(r));
   }
   if (more && !rows.empty()) {
@@ -221,16 +229,18 @@ StatusOr<MessagePage> Vault::ListMessages(const MessageQuery& query) {
 StatusOr<std::vector<MetadataRecord>> Vault::FindBySubject(std::string_view address) {
   std::string norm = keyring::NormalizeAddress(address);
   if (norm.empty()) return Status::InvalidArgument("subject address is empty");
-  std::vector<std::pair<RegionStore*, StoredRecord>> rows;
+  std::vector<std::pair<const RegionKeys*, StoredRecord>> rows;
   for (const std::string& region : regions_) {
-    RegionStore* store = Region(region);
-    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByAddress(norm));
-    for (StoredRecord& r : found) rows.emplace_back(store, std::move(r));
+    RegionSlot* slot = Region(region);
+    MR_RETURN_IF_ERROR(slot->keys->Refresh(*slot->store));
+    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found,
+                        slot->keys->FindByAddress(*slot->store, norm));
+    for (StoredRecord& r : found) rows.emplace_back(slot->keys.get(), std::move(r));
   }
   std::sort(rows.begin(), rows.end(), NewerFirst);
   std::vector<MetadataRecord> out;
-  for (const auto& [store, stored] : rows) {
-    MR_ASSIGN_OR_RETURN(MetadataRecord r, OpenRecord(store->keys(), stored));
+  for (const auto& [keys, stored] : rows) {
+    MR_ASSIGN_OR_RETURN(MetadataRecord r, OpenRecord(keys->keys(), stored));
     // Decrypt-and-compare: a blind-index collision never returns someone else's record.
     if (keyring::NormalizeAddress(r.sender) != norm &&
         keyring::NormalizeAddress(r.recipient) != norm) {
@@ -246,7 +256,11 @@ StatusOr<Vault::Erasure> Vault::EraseSubject(std::string_view address, bool dry_
   if (norm.empty()) return Status::InvalidArgument("subject address is empty");
   Erasure out;
   for (const std::string& region : regions_) {
-    MR_ASSIGN_OR_RETURN(RegionErasure r, Region(region)->EraseSubject(norm, dry_run));
+    RegionSlot* slot = Region(region);
+    // Another process (`keys rotate`) may have added a field-key version since this one loaded.
+    MR_RETURN_IF_ERROR(slot->keys->Refresh(*slot->store));
+    MR_ASSIGN_OR_RETURN(RegionErasure r,
+                        EraseSubjectFromStore(*slot->store, slot->keys->keys(), norm, dry_run));
     out.records_by_region[region] = r.records;
     out.space_freed = out.space_freed && r.space_freed;
   }
@@ -254,7 +268,7 @@ StatusOr<Vault::Erasure> Vault::EraseSubject(std::string_view address, bool dry_
 }
 
 Status Vault::Verify() {
-  for (const std::string& region : regions_) MR_RETURN_IF_ERROR(Region(region)->Verify());
+  for (const std::string& region : regions_) MR_RETURN_IF_ERROR(Region(region)->store->Verify());
   return Status::Ok();
 }
 
@@ -289,8 +303,8 @@ StatusOr<std::unique_ptr<keyring::SigningKey>> Vault::DocumentSigningKey() {
 
 Vault::CommitStats Vault::commit_stats() const {
   CommitStats out;
-  for (const auto& [region, store] : stores_) {
-    auto s = store->commit_stats();
+  for (const auto& [region, slot] : slots_) {
+    auto s = slot.store->commit_stats();
     out.transactions += s.groups;
     out.batches += s.batches;
   }

@@ -23,17 +23,18 @@
 #include "common/status.h"
 #include "vault/query.h"
 #include "vault/record.h"
+#include "vault/record_store_factory.h"
 #include "vault/sweep_counts.h"
 
 namespace mailrelay::keyring {
 class KeySet;
 class SigningKey;
-}
+}  // namespace mailrelay::keyring
 
 namespace mailrelay::vault {
 
 class LeaCaseStore;
-class RegionStore;
+class RegionKeys;
 class TokenStore;
 
 struct VaultOptions {
@@ -57,6 +58,10 @@ class Vault {
   // kFailedPrecondition (key file permissions), kInvalidArgument (malformed key or options),
   // kDataLoss (corrupt file).
   static StatusOr<std::unique_ptr<Vault>> Open(const VaultOptions& options);
+  // The same with the regions' records in the stores `records` opens (vault/record_store.h)
+  // instead of the SQLCipher files in data_dir; control.db stays in data_dir.
+  static StatusOr<std::unique_ptr<Vault>> Open(const VaultOptions& options,
+                                               const RecordStoreFactory& records);
   ~Vault();
   Vault(const Vault&) = delete;
   Vault& operator=(const Vault&) = delete;
@@ -101,7 +106,8 @@ class Vault {
   const std::vector<std::string>& regions() const { return regions_; }
 
   // Returns the API token store in control.db (vault/token_store.h), opened on first use (its
-  // own connection; creates the api-token key and the tokens table if missing).
+  // own connection; creates the api-token key if missing; the tokens table is control.db
+  // schema v2).
   StatusOr<TokenStore*> Tokens();
 
   // Returns the law-enforcement case store in control.db (vault/lea_case_store.h), opened on
@@ -119,15 +125,24 @@ class Vault {
   CommitStats commit_stats() const;
 
  private:
+  // One region: its keys (the Vault's) and its records (the backend's). The store goes first
+  // (its writer thread calls the keys as its WriteGuard).
+  struct RegionSlot {
+    std::unique_ptr<RegionKeys> keys;
+    std::unique_ptr<RecordStore> store;
+    RegionSlot();
+    RegionSlot(RegionSlot&&) noexcept;
+    ~RegionSlot();
+  };
   Vault() = default;
-  RegionStore* Region(std::string_view region) const;
+  RegionSlot* Region(std::string_view region);
 
   std::vector<std::string> regions_;
-  std::map<std::string, std::unique_ptr<RegionStore>, std::less<>> stores_;
+  std::map<std::string, RegionSlot, std::less<>> slots_;
   std::unique_ptr<keyring::KeySet> global_keys_;
   std::string control_path_;
   std::mutex tokens_mu_;
-  std::unique_ptr<TokenStore> tokens_;  // guarded by tokens_mu_ until set
+  std::unique_ptr<TokenStore> tokens_;       // guarded by tokens_mu_ until set
   std::unique_ptr<LeaCaseStore> lea_cases_;  // guarded by tokens_mu_ until set
 };
 

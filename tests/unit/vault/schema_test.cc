@@ -90,5 +90,64 @@ TEST_F(SchemaTest, EveryQueryUsesItsIndex) {
               HasSubstr("records_by_expiry"));
 }
 
+// A control.db made before v2 (tokens and lea_cases created on first use, or not at all)
+// migrates to v2 on the next open, and a table that existed keeps its rows.
+class ControlSchemaTest : public testing::VaultFixture {
+ protected:
+  std::unique_ptr<Db> ConnectControl() {
+    auto master = keyring::MasterKey::Load(KeyPath());
+    keys_ = std::move(keyring::KeySet::Derive(*master, keyring::kGlobalScope)).value();
+    auto db = OpenConnection(DataDir() + "/" + kControlFileName, *keys_);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return std::move(db).value();
+  }
+  int64_t Tables(Db& db) {
+    return *db.QueryInt(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tokens', "
+        "'lea_cases')");
+  }
+  std::unique_ptr<keyring::KeySet> keys_;
+};
+
+TEST_F(ControlSchemaTest, NewControlFileIsAtVersionTwoWithBothTables) {
+  ASSERT_NE(MustOpen(), nullptr);
+  auto db = ConnectControl();
+  EXPECT_EQ(LatestSchemaVersion(FileKind::kControl), 2);
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(Tables(*db), 2);
+}
+
+TEST_F(ControlSchemaTest, VersionOneFileWithoutTheTablesMigratesToTwo) {
+  ASSERT_NE(MustOpen(), nullptr);
+  {
+    auto db = ConnectControl();
+    ASSERT_TRUE(db->Exec("DROP TABLE tokens; DROP TABLE lea_cases; "
+                         "UPDATE schema_version SET version = 1")
+                    .ok());
+    ASSERT_EQ(Tables(*db), 0);
+  }
+  ASSERT_NE(MustOpen(false), nullptr);
+  auto db = ConnectControl();
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(Tables(*db), 2);
+}
+
+TEST_F(ControlSchemaTest, VersionOneFileThatGotTheTablesOnFirstUseKeepsTheirRows) {
+  ASSERT_NE(MustOpen(), nullptr);
+  {
+    auto db = ConnectControl();
+    ASSERT_TRUE(db->Exec("INSERT INTO tokens (hash, role, name, created_at_ms) "
+                         "VALUES (x'00', 'admin', 'ci', 1); "
+                         "INSERT INTO lea_cases VALUES ('case-1', 1, x'00'); "
+                         "UPDATE schema_version SET version = 1")
+                    .ok());
+  }
+  ASSERT_NE(MustOpen(false), nullptr);
+  auto db = ConnectControl();
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM tokens"), 1);
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM lea_cases"), 1);
+}
+
 }  // namespace
 }  // namespace mailrelay::vault

@@ -1,12 +1,15 @@
-// vault/region_store.cc — records in and out of one region file.
-#include "vault/region_store.h"
+// vault/sqlcipher_region_store.cc — records in and out of one region file.
+#include "vault/sqlcipher_region_store.h"
 
 #include <algorithm>
-#include <set>
 
 #include "common/log.h"
+#include "keyring/master_key.h"
+#include "vault/reclaim.h"
+#include "vault/rekey.h"
 #include "vault/store_file.h"
 #include "vault/sweep.h"
+#include "vault/vault.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -74,16 +77,19 @@ std::optional<int64_t> OptionalInt(const Stmt& s, int column) {
 
 }  // namespace
 
-RegionStore::RegionStore(std::string path, std::unique_ptr<keyring::KeySet> keys,
-                         std::unique_ptr<Db> writer, std::unique_ptr<Db> reader)
+SqlcipherRegionStore::SqlcipherRegionStore(std::string path,
+                                           std::unique_ptr<keyring::KeySet> page_keys,
+                                           WriteGuard& guard, std::unique_ptr<Db> writer,
+                                           std::unique_ptr<Db> reader)
     : path_(std::move(path)),
-      keys_(std::move(keys)),
+      page_keys_(std::move(page_keys)),
+      guard_(guard),
       writer_(std::move(writer)),
       writer_key_store_(*writer_),
       reader_(std::move(reader)),
       reader_key_store_(*reader_) {}
 
-RegionStore::~RegionStore() {
+SqlcipherRegionStore::~SqlcipherRegionStore() {
   committer_.reset();  // drain the writer before closing
   if (checkpoint_thread_.joinable()) {
     {
@@ -95,8 +101,8 @@ RegionStore::~RegionStore() {
   }
 }
 
-int RegionStore::OnWalCommit(void* self, sqlite3* db, const char* /*name*/, int frames) {
-  auto* store = static_cast<RegionStore*>(self);
+int SqlcipherRegionStore::OnWalCommit(void* self, sqlite3* db, const char* /*name*/, int frames) {
+  auto* store = static_cast<SqlcipherRegionStore*>(self);
   if (frames >= kWalLimitFrames) {
     int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     if (rc == SQLITE_OK) store->checkpointed_frames_.store(0, std::memory_order_relaxed);
@@ -114,7 +120,7 @@ int RegionStore::OnWalCommit(void* self, sqlite3* db, const char* /*name*/, int 
   return SQLITE_OK;
 }
 
-void RegionStore::CheckpointLoop() {
+void SqlcipherRegionStore::CheckpointLoop() {
   std::unique_lock lock(checkpoint_mu_);
   while (true) {
     checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_wanted_; });
@@ -128,7 +134,7 @@ void RegionStore::CheckpointLoop() {
       checkpointed_frames_.store(copied, std::memory_order_relaxed);
     } else if ((rc & 0xff) != SQLITE_BUSY) {
       log::Warn("vault.checkpoint_failed")
-          .Ident("region", log::Id(keys_->scope()))
+          .Ident("region", log::Id(page_keys_->scope()))
           .Num("sqlite_rc", rc)
           .Emit();
     }
@@ -136,24 +142,18 @@ void RegionStore::CheckpointLoop() {
   }
 }
 
-StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path,
-                                                         std::unique_ptr<keyring::KeySet> keys,
-                                                         bool create_if_missing) {
+StatusOr<std::unique_ptr<SqlcipherRegionStore>> SqlcipherRegionStore::Open(
+    const std::string& path, std::unique_ptr<keyring::KeySet> keys, WriteGuard& guard,
+    bool create_if_missing) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> writer,
                       OpenStoreFile(path, *keys, FileKind::kRegion, create_if_missing));
-  {
-    SqliteKeyStore store(*writer);
-    Status s =
-        keys->Load(store, {keyring::kPurposeField, keyring::kPurposeBlindIndex}, create_if_missing);
-    if (!s.ok()) return s.WithContext("vault file " + path);
-  }
   MR_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));  // 64 MiB for index inserts
   // Savepoint sub-journals hold decrypted page images: keep them in memory, never in a temp file.
   MR_RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store = MEMORY"));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> reader, OpenConnection(path, *keys));
   MR_RETURN_IF_ERROR(reader->Exec("PRAGMA cache_size = -32768"));
-  std::unique_ptr<RegionStore> store(
-      new RegionStore(path, std::move(keys), std::move(writer), std::move(reader)));
+  std::unique_ptr<SqlcipherRegionStore> store(
+      new SqlcipherRegionStore(path, std::move(keys), guard, std::move(writer), std::move(reader)));
   MR_ASSIGN_OR_RETURN(store->insert_, store->writer_->Prepare(InsertSql()));
   Db& w = *store->writer_;
   MR_ASSIGN_OR_RETURN(store->txn_.begin, w.Prepare("BEGIN IMMEDIATE"));
@@ -162,17 +162,17 @@ StatusOr<std::unique_ptr<RegionStore>> RegionStore::Open(const std::string& path
   MR_ASSIGN_OR_RETURN(store->txn_.savepoint, w.Prepare("SAVEPOINT batch"));
   MR_ASSIGN_OR_RETURN(store->txn_.release, w.Prepare("RELEASE batch"));
   MR_ASSIGN_OR_RETURN(store->txn_.rollback_to, w.Prepare("ROLLBACK TO batch"));
-  RegionStore* self = store.get();
-  MR_ASSIGN_OR_RETURN(store->checkpointer_, OpenConnection(path, *store->keys_));
+  SqlcipherRegionStore* self = store.get();
+  MR_ASSIGN_OR_RETURN(store->checkpointer_, OpenConnection(path, *store->page_keys_));
   store->checkpoint_thread_ = std::thread([self] { self->CheckpointLoop(); });
   // Replaces SQLite's auto-checkpoint on the writer connection.
-  sqlite3_wal_hook(store->writer_->handle(), &RegionStore::OnWalCommit, self);
+  sqlite3_wal_hook(store->writer_->handle(), &SqlcipherRegionStore::OnWalCommit, self);
   store->committer_ = std::make_unique<GroupCommitter>(
       [self](std::vector<CommitBatch*>& group) { self->WriteGroup(group); }, kGatherWindow);
   return store;
 }
 
-Status RegionStore::Insert(const StoredRecord& r) {
+Status SqlcipherRegionStore::Insert(const StoredRecord& r) {
   Stmt& s = insert_;
   s.Reset();
   s.BindText(1, r.id);
@@ -201,30 +201,16 @@ Status RegionStore::Insert(const StoredRecord& r) {
   return st;
 }
 
-Status RegionStore::WriteBatch(CommitBatch& batch) {
-  // Another process may have rotated or destroyed the version these were sealed with. Sealing
-  // again under the active version also means that once `keys rotate` added a version, no
-  // record under an older one is written any more (docs/keys.md "Rotation").
-  const uint32_t active = keys_->active_field_version();
-  bool reseal = false;
-  for (const StoredRecord& r : *batch.records) reseal = reseal || r.key_version != active;
-  if (reseal && batch.plain == nullptr) {
-    return Status::Internal("vault file " + path_ + ": a batch sealed under key version " +
-                            "other than the active one came without its plaintext");
-  }
-  if (reseal) {
-    for (size_t i = 0; i < batch.records->size(); ++i) {
-      MR_ASSIGN_OR_RETURN((*batch.records)[i], SealRecord(*keys_, *(*batch.plain)[i]));
-    }
-  }
+Status SqlcipherRegionStore::WriteBatch(CommitBatch& batch) {
+  MR_RETURN_IF_ERROR(guard_.PrepareBatch(batch));
   for (const StoredRecord& r : *batch.records) MR_RETURN_IF_ERROR(Insert(r));
   return Status::Ok();
 }
 
-void RegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
+void SqlcipherRegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
   auto fail_all = [&](const Status& s) {
     for (CommitBatch* b : group) b->status = s;
-    log::Error("vault.group_commit_failed").Ident("region", log::Id(keys_->scope())).Emit();
+    log::Error("vault.group_commit_failed").Ident("region", log::Id(page_keys_->scope())).Emit();
   };
   // First pass without savepoints (the common case: every batch is good). If a batch fails,
   // roll back and write the group again with one savepoint per batch, so it fails alone.
@@ -232,10 +218,9 @@ void RegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
     if (isolate && group.size() == 1) return;  // its status is already set
     Status s = txn_.begin.Run();
     if (!s.ok()) return fail_all(s);
-    auto refreshed = keys_->RefreshIfStale(writer_key_store_);
-    if (!refreshed.ok()) {
+    if (Status guarded = guard_.BeginGroup(writer_key_store_); !guarded.ok()) {
       (void)txn_.rollback.Run();
-      return fail_all(refreshed.status());
+      return fail_all(guarded);
     }
     size_t written = 0;
     bool retry = false;
@@ -274,7 +259,7 @@ void RegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
   }
 }
 
-StatusOr<std::vector<StoredRecord>> RegionStore::ReadRows(Stmt& stmt) {
+StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {
   std::vector<StoredRecord> out;
   while (true) {
     MR_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -304,9 +289,8 @@ StatusOr<std::vector<StoredRecord>> RegionStore::ReadRows(Stmt& stmt) {
   return out;
 }
 
-StatusOr<std::vector<StoredRecord>> RegionStore::List(const MessageQuery& query,
-                                                      const std::optional<CursorPosition>& after,
-                                                      size_t limit) {
+StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
+    const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
   std::string sql = std::string("SELECT ") + kColumns + " FROM records WHERE 1";
   if (query.route) sql += " AND route = ?1";
   if (query.status != MessageStatus::kAny) sql += " AND smtp_code BETWEEN ?2 AND ?3";
@@ -315,8 +299,6 @@ StatusOr<std::vector<StoredRecord>> RegionStore::List(const MessageQuery& query,
   sql += " ORDER BY received_at_ms DESC, id DESC LIMIT ?7";
 
   std::lock_guard lock(read_mu_);
-  auto refreshed = keys_->RefreshIfStale(reader_key_store_);
-  if (!refreshed.ok()) return refreshed.status();
   MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
   if (query.route) s.BindText(1, *query.route);
   switch (query.status) {
@@ -341,7 +323,7 @@ StatusOr<std::vector<StoredRecord>> RegionStore::List(const MessageQuery& query,
   return ReadRows(s);
 }
 
-Status RegionStore::Verify() {
+Status SqlcipherRegionStore::Verify() {
   std::lock_guard lock(read_mu_);
   MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare("PRAGMA quick_check"));
   auto row = s.Step();
@@ -354,43 +336,44 @@ Status RegionStore::Verify() {
   return Status::Ok();
 }
 
-StatusOr<std::vector<StoredRecord>> RegionStore::FindByIndex(const std::string& index) {
+Status SqlcipherRegionStore::WithKeyTable(
+    const std::function<Status(keyring::WrappedKeyStore&)>& use) {
+  std::lock_guard lock(read_mu_);
+  return use(reader_key_store_);
+}
+
+StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::FindByIndexPrefix(
+    std::string_view prefix) {
   static const std::string sql = std::string("SELECT ") + kColumns +
                                  " FROM records WHERE sender_index = ?1 UNION ALL SELECT " +
                                  kColumns +
                                  " FROM records WHERE recipient_index = ?1 AND "
                                  "(sender_index IS NULL OR sender_index <> ?1)";
   std::lock_guard lock(read_mu_);
-  auto refreshed = keys_->RefreshIfStale(reader_key_store_);
-  if (!refreshed.ok()) return refreshed.status();
   MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
-  // Rows keep a prefix; the caller decrypts and compares every candidate.
-  s.BindBlob(1, std::string_view(index).substr(0, kStoredBlindIndexBytes));
+  s.BindBlob(1, prefix);
   return ReadRows(s);
 }
 
-StatusOr<std::vector<StoredRecord>> RegionStore::FindByAddress(std::string_view address) {
-  {
-    std::lock_guard lock(read_mu_);
-    auto refreshed = keys_->RefreshIfStale(reader_key_store_);
-    if (!refreshed.ok()) return refreshed.status();
-  }
-  // One index per held blind-index version: two while a rotation re-indexes the region.
-  MR_ASSIGN_OR_RETURN(std::vector<std::string> indexes, keys_->BlindIndexes(address));
-  if (indexes.size() == 1) return FindByIndex(indexes.front());
-  std::vector<StoredRecord> out;
-  std::set<std::string> seen;
-  for (const std::string& index : indexes) {
-    MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, FindByIndex(index));
-    for (StoredRecord& r : found) {
-      if (seen.insert(r.id).second) out.push_back(std::move(r));
-    }
+StatusOr<std::vector<EraseCandidate>> SqlcipherRegionStore::EraseCandidates(
+    std::string_view prefix) {
+  std::lock_guard lock(read_mu_);
+  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare("SELECT seq, id, sender, recipient FROM records "
+                                               "WHERE sender_index = ?1 UNION "
+                                               "SELECT seq, id, sender, recipient FROM records "
+                                               "WHERE recipient_index = ?1"));
+  s.BindBlob(1, prefix);
+  std::vector<EraseCandidate> out;
+  while (true) {
+    MR_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back({s.Int(0), s.Text(1), OptionalBlob(s, 2), OptionalBlob(s, 3)});
   }
   return out;
 }
 
-StatusOr<std::unique_ptr<Db>> RegionStore::OpenMaintenanceConnection() {
-  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *keys_));
+StatusOr<std::unique_ptr<Db>> SqlcipherRegionStore::OpenMaintenanceConnection() {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path_, *page_keys_));
   // Deleted and rewritten pages pass through the page cache decrypted: never a temp file.
   MR_RETURN_IF_ERROR(db->Exec("PRAGMA temp_store = MEMORY"));
   // A batch dirties several random pages per row (the table and six indexes): keep them all in
@@ -399,18 +382,62 @@ StatusOr<std::unique_ptr<Db>> RegionStore::OpenMaintenanceConnection() {
   return db;
 }
 
-StatusOr<RegionErasure> RegionStore::EraseSubject(std::string_view normalized_address,
-                                                  bool dry_run) {
+StatusOr<uint64_t> SqlcipherRegionStore::DeleteRows(const std::vector<int64_t>& rows,
+                                                    size_t batch) {
+  if (rows.empty()) return uint64_t{0};
+  batch = std::max<size_t>(batch, 1);
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenMaintenanceConnection());
-  // Another process (`keys rotate`) may have added a field-key version since this one loaded.
-  SqliteKeyStore key_store(*db);
-  MR_RETURN_IF_ERROR(keys_->RefreshIfStale(key_store).status());
-  return EraseSubjectInRegion(*db, *keys_, normalized_address, dry_run);
+  MR_ASSIGN_OR_RETURN(Stmt del, db->Prepare("DELETE FROM records WHERE seq = ?1"));
+  uint64_t deleted = 0;
+  for (size_t start = 0; start < rows.size(); start += batch) {
+    const size_t end = std::min(rows.size(), start + batch);
+    // Bounded transactions: the relay's group commit waits for one batch at most.
+    MR_RETURN_IF_ERROR(db->Exec("BEGIN IMMEDIATE"));
+    for (size_t i = start; i < end; ++i) {
+      del.Reset();
+      del.BindInt(1, rows[i]);
+      if (Status s = del.Run(); !s.ok()) {
+        (void)db->Exec("ROLLBACK");
+        return s.WithContext("erasure in " + path_);
+      }
+      deleted += static_cast<uint64_t>(db->changes());
+    }
+    MR_RETURN_IF_ERROR(db->Exec("COMMIT"));
+  }
+  return deleted;
 }
 
-StatusOr<SweepCounts> RegionStore::Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits) {
+StatusOr<bool> SqlcipherRegionStore::ReclaimSpace() {
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenMaintenanceConnection());
+  return ReclaimFreedSpace(*db);
+}
+
+StatusOr<SweepCounts> SqlcipherRegionStore::Sweep(int64_t now_ms, bool dry_run,
+                                                  const CapLimits* limits) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenMaintenanceConnection());
   return SweepRegion(*db, now_ms, dry_run, 1000, limits);
+}
+
+RecordStoreFactory SqlcipherRegionStore::Factory(std::string data_dir, bool create_if_missing) {
+  return [data_dir = std::move(data_dir), create_if_missing](
+             const std::string& region, const keyring::MasterKey& master,
+             WriteGuard& guard) -> StatusOr<std::unique_ptr<RecordStore>> {
+    std::string path = data_dir + "/" + RegionFileName(region);
+    // A re-key (`keys rotate`) a crash interrupted is completed or discarded first; then the
+    // key-check file names the page-key version that opens the file (docs/keys.md).
+    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
+    if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
+    const uint32_t page = PageKeyVersion(path);
+    if (page == 0) {
+      return Status::DataLoss("key-check file " + KeyCheckPath(path) +
+                              " names no valid page-key version; restore it from a backup");
+    }
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> page_keys,
+                        keyring::KeySet::Derive(master, region, page));
+    MR_ASSIGN_OR_RETURN(std::unique_ptr<SqlcipherRegionStore> store,
+                        Open(path, std::move(page_keys), guard, create_if_missing));
+    return std::unique_ptr<RecordStore>(std::move(store));
+  };
 }
 
 }  // namespace mailrelay::vault

@@ -1,10 +1,13 @@
-#include "vault/region_store.h"
+// tests/unit/vault/sqlcipher_region_store_test.cc — the SQLCipher backend under the Vault: what
+// lands in which file, tampered ciphertext, and a reseal inside the writer's transaction.
+#include "vault/sqlcipher_region_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "keyring/key_set.h"
 #include "vault/key_table.h"
+#include "vault/region_keys.h"
 #include "vault/store_file.h"
 #include "vault_test_util.h"
 
@@ -15,7 +18,7 @@ using ::testing::HasSubstr;
 using testing::SampleRecord;
 
 // Tests that reach under the Vault: the raw files, as another process or an attacker sees them.
-class RegionStoreTest : public testing::VaultFixture {
+class SqlcipherRegionStoreTest : public testing::VaultFixture {
  protected:
   struct Raw {
     std::unique_ptr<keyring::KeySet> keys;
@@ -36,7 +39,7 @@ class RegionStoreTest : public testing::VaultFixture {
   }
 };
 
-TEST_F(RegionStoreTest, RecordsLandOnlyInTheirRegionsFile) {
+TEST_F(SqlcipherRegionStoreTest, RecordsLandOnlyInTheirRegionsFile) {
   {
     auto v = MustOpen();
     ASSERT_TRUE(
@@ -50,7 +53,7 @@ TEST_F(RegionStoreTest, RecordsLandOnlyInTheirRegionsFile) {
   EXPECT_EQ(*eu.db->QueryInt("SELECT count(*) FROM records WHERE region <> 'eu'"), 0);
 }
 
-TEST_F(RegionStoreTest, CiphertextCopiedToAnotherRecordInTheFileFailsToOpen) {
+TEST_F(SqlcipherRegionStoreTest, CiphertextCopiedToAnotherRecordInTheFileFailsToOpen) {
   MetadataRecord a = SampleRecord("eu", 1, 10), b = SampleRecord("eu", 2, 20);
   {
     auto v = MustOpen();
@@ -71,7 +74,7 @@ TEST_F(RegionStoreTest, CiphertextCopiedToAnotherRecordInTheFileFailsToOpen) {
   EXPECT_THAT(page.status().message(), HasSubstr("sealed field 'subject' of record " + b.id));
 }
 
-TEST_F(RegionStoreTest, CiphertextCopiedFromAnotherRegionFailsToOpen) {
+TEST_F(SqlcipherRegionStoreTest, CiphertextCopiedFromAnotherRegionFailsToOpen) {
   MetadataRecord e = SampleRecord("eu", 1, 10), u = SampleRecord("us", 2, 20);
   u.id = e.id;  // same record id in both files: only the region (and key) differ
   {
@@ -97,7 +100,7 @@ TEST_F(RegionStoreTest, CiphertextCopiedFromAnotherRegionFailsToOpen) {
   EXPECT_EQ(v->ListMessages(q).status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(RegionStoreTest, RecordsSealedWithADestroyedVersionNeverOpenAgain) {
+TEST_F(SqlcipherRegionStoreTest, RecordsSealedWithADestroyedVersionNeverOpenAgain) {
   MetadataRecord old_record = SampleRecord("eu", 1, 10);
   auto v = MustOpen();
   ASSERT_TRUE(v->Commit({old_record}).ok());
@@ -124,7 +127,7 @@ TEST_F(RegionStoreTest, RecordsSealedWithADestroyedVersionNeverOpenAgain) {
   EXPECT_EQ(v->FindBySubject(new_record.sender)->size(), 1u);
 }
 
-TEST_F(RegionStoreTest, BatchSealedJustBeforeADestructionIsResealed) {
+TEST_F(SqlcipherRegionStoreTest, BatchSealedJustBeforeADestructionIsResealed) {
   // Seal with version 1, destroy version 1 behind the writer's back, then write the batch.
   auto v = MustOpen();
   auto raw = Connect("eu");
@@ -137,9 +140,14 @@ TEST_F(RegionStoreTest, BatchSealedJustBeforeADestructionIsResealed) {
     ASSERT_TRUE(raw.keys->AddFieldKeyVersion(store).ok());
     ASSERT_TRUE(raw.keys->DestroyFieldKeyVersion(store, 1).ok());
   }
-  auto store = RegionStore::Open(RegionFile("eu"), std::move(raw.keys), false);
+  auto master = keyring::MasterKey::Load(KeyPath());
+  RegionKeys guard(std::move(raw.keys));
+  auto store = SqlcipherRegionStore::Open(
+      RegionFile("eu"), std::move(keyring::KeySet::Derive(*master, "eu")).value(), guard, false);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  CommitBatch batch(&sealed, &plain);
+  ASSERT_TRUE(guard.Load(**store, false).ok());
+  CommitBatch batch(&sealed);
+  guard.KeepPlaintext(&batch, &plain);
   (*store)->Enqueue(&batch);
   ASSERT_TRUE((*store)->Wait(&batch).ok());
   EXPECT_EQ(sealed[0].key_version, 2u);
