@@ -16,7 +16,7 @@ namespace {
 constexpr int kFields = static_cast<int>(kSealedFields.size());
 
 // Rows per statement; a batch runs statements until its time budget is spent.
-constexpr int kChunk = 16;
+constexpr int kChunk = 32;
 
 // seq, expires_at_ms, then one expiry column per sealed field (what ReadRow reads).
 std::string RowColumns() {

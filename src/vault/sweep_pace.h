@@ -10,7 +10,7 @@ namespace mailrelay::vault {
 
 // A batch stops taking more rows once it has worked this long (the write lock is held until its
 // COMMIT, which adds the WAL write and fsync on top).
-inline constexpr std::chrono::milliseconds kSweepBatchBudget{4};
+inline constexpr std::chrono::milliseconds kSweepBatchBudget{8};
 // The longest pause between two batches: SQLite's busy handler (sqlite3_busy_timeout) polls a
 // held lock at most every 100 ms.
 inline constexpr int64_t kSweepMaxPauseMs = 100;
