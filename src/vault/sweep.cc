@@ -2,24 +2,46 @@
 #include "vault/sweep.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <vector>
 
 #include "vault/record.h"
 #include "vault/sweep_cap.h"
+#include "vault/sweep_pace.h"
 
 namespace mailrelay::vault {
 namespace {
 
 constexpr int kFields = static_cast<int>(kSealedFields.size());
 
-// seq, expires_at_ms, then one expiry column per sealed field.
-std::string SelectSql(bool limited) {
-  std::string sql = "SELECT seq, expires_at_ms";
+// Rows per statement; a batch runs statements until its time budget is spent.
+constexpr int kChunk = 32;
+
+// seq, expires_at_ms, then one expiry column per sealed field (what ReadRow reads).
+std::string RowColumns() {
+  std::string sql = "seq, expires_at_ms";
   for (std::string_view f : kSealedFields) sql += ", " + std::string(f) + "_expires_at_ms";
-  sql += " FROM records WHERE next_expiry_ms <= ?1 ORDER BY next_expiry_ms";
-  if (limited) sql += " LIMIT ?2";
   return sql;
+}
+
+// Every row due (the dry run).
+std::string DueSql() {
+  return "SELECT " + RowColumns() + " FROM records WHERE next_expiry_ms <= ?1";
+}
+
+// ?1 now, ?2 cursor (next_expiry_ms), ?3 limit: rows that stay but have a field due; the row's
+// next_expiry_ms follows the ReadRow columns.
+std::string SelectSql() {
+  return "SELECT " + RowColumns() +
+         ", next_expiry_ms FROM records WHERE next_expiry_ms >= ?2 AND next_expiry_ms <= ?1 AND "
+         "expires_at_ms > ?1 ORDER BY next_expiry_ms LIMIT ?3";
+}
+
+// ?1 now, ?2 limit: the oldest whole-record expiries.
+std::string DeleteSql() {
+  return "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE next_expiry_ms <= ?1 "
+         "AND expires_at_ms <= ?1 ORDER BY next_expiry_ms LIMIT ?2)";
 }
 
 // ?1 seq, ?2 fields_expire_at_ms, ?3 next_expiry_ms, ?4.. one clear flag per field.
@@ -97,6 +119,133 @@ void Count(const Plan& p, SweepCounts& c) {
   }
 }
 
+// The frames in the WAL after this connection's last commit (its sqlite3_wal_hook).
+int OnWalCommit(void* frames, sqlite3*, const char*, int n) {
+  *static_cast<int*>(frames) = n;
+  return SQLITE_OK;
+}
+thread_local int wal_frames = 0;  // set by OnWalCommit, read right after COMMIT (same thread)
+
+// Replaces the auto-checkpoint, which would run inside COMMIT: between batches, once the WAL
+// holds kCheckpointFrames, a PASSIVE checkpoint copies it back (writers go on meanwhile).
+constexpr int kCheckpointFrames = 4096;
+void CheckpointBetweenBatches(Db& db) {
+  if (wal_frames < kCheckpointFrames) return;
+  (void)sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+  wal_frames = 0;
+}
+
+// Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
+// in BEGIN IMMEDIATE transactions until it runs dry: each transaction ends after `max_rows`
+// rows or the pacer's time budget, then pauses (vault/sweep_pace.h). Returns true when any row
+// was handled.
+template <typename Step>
+StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, Step step) {
+  bool any = false;
+  while (true) {
+    MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    pacer.Begin();
+    int rows = 0;
+    bool dry = false;
+    while (rows < max_rows && !pacer.OverBudget()) {
+      StatusOr<int> n = step(std::min(kChunk, max_rows - rows));
+      if (!n.ok()) {
+        (void)db.Exec("ROLLBACK");
+        return n.status().WithContext(std::string(what) + " of " + db.path());
+      }
+      rows += *n;
+      if (*n == 0) {
+        dry = true;
+        break;
+      }
+    }
+    MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
+    pacer.End();
+    if (!dry) {
+      CheckpointBetweenBatches(db);
+      pacer.Pause();
+    }
+    if (rows > 0) any = true;
+    if (dry) return any;
+  }
+}
+
+// Clears the expired fields of rows that stay (expires_at_ms > now), in next_expiry_ms order
+// from a cursor: a cleared row's next_expiry_ms moves past now, out of the range.
+StatusOr<bool> ClearExpiredFields(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
+                                  SweepCounts& counts) {
+  MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql()));
+  MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
+  int64_t cursor = std::numeric_limits<int64_t>::min();
+  return Paced(db, max_rows, pacer, "clearing expired fields", [&](int n) -> StatusOr<int> {
+    sel.Reset();
+    sel.BindInt(1, now_ms);
+    sel.BindInt(2, cursor);
+    sel.BindInt(3, n);
+    std::vector<Row> rows;
+    while (true) {
+      MR_ASSIGN_OR_RETURN(bool row, sel.Step());
+      if (!row) break;
+      rows.push_back(ReadRow(sel));
+      cursor = sel.Int(2 + kFields);
+    }
+    sel.Reset();
+    for (const Row& r : rows) {
+      Plan p = PlanRow(r, now_ms);
+      upd.Reset();
+      upd.BindInt(1, r.seq);
+      if (p.fields_expire) {
+        upd.BindInt(2, *p.fields_expire);
+      } else {
+        upd.BindNull(2);
+      }
+      upd.BindInt(3, p.next_expiry);
+      for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
+      MR_RETURN_IF_ERROR(upd.Run());
+      if (db.changes() == 1) Count(p, counts);  // 0: an erasure took the row meanwhile
+    }
+    return static_cast<int>(rows.size());
+  });
+}
+
+// Deletes whole-record expiries, oldest first, one set-based DELETE per chunk; counted exactly
+// by changes().
+StatusOr<bool> DeleteExpiredRecords(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
+                                    SweepCounts& counts) {
+  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare(DeleteSql()));
+  return Paced(db, max_rows, pacer, "deleting expired records", [&](int n) -> StatusOr<int> {
+    del.Reset();
+    del.BindInt(1, now_ms);
+    del.BindInt(2, n);
+    MR_RETURN_IF_ERROR(del.Run());
+    const int deleted = static_cast<int>(db.changes());
+    counts.records_deleted += deleted;
+    return deleted;
+  });
+}
+
+// PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches.
+constexpr int kVacuumPages = 256;
+Status VacuumPaced(Db& db, BatchPacer& pacer) {
+  const std::string step = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
+  while (true) {
+    MR_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
+    if (free_pages == 0) return Status::Ok();
+    MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    pacer.Begin();
+    Status s = db.Exec(step.c_str());
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
+    pacer.End();
+    if (free_pages <= kVacuumPages) return Status::Ok();
+    pacer.Pause();
+  }
+}
+
 }  // namespace
 
 StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch,
@@ -120,7 +269,7 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
     return counts;
   }
   if (dry_run) {
-    MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql(false)));
+    MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(DueSql()));
     sel.BindInt(1, now_ms);
     while (true) {
       MR_ASSIGN_OR_RETURN(bool row, sel.Step());
@@ -129,65 +278,32 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
     }
     return counts;
   }
-  MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql(true)));
-  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
-  MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
   bool changed = false;
   if (capping) {
     // A policy shorter than the one the rows were written under applies from this sweep on.
     MR_ASSIGN_OR_RETURN(counts.expiries_capped, CapExpiries(db, *limits, batch));
   }
-  while (true) {
-    // One bounded transaction per batch: a concurrent writer waits for at most one batch.
-    MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    auto run_batch = [&]() -> StatusOr<int> {
-      sel.Reset();
-      sel.BindInt(1, now_ms);
-      sel.BindInt(2, batch);
-      std::vector<Row> rows;
-      while (true) {
-        MR_ASSIGN_OR_RETURN(bool row, sel.Step());
-        if (!row) break;
-        rows.push_back(ReadRow(sel));
-      }
-      sel.Reset();
-      for (const Row& r : rows) {
-        Plan p = PlanRow(r, now_ms);
-        if (p.remove) {
-          del.Reset();
-          del.BindInt(1, r.seq);
-          MR_RETURN_IF_ERROR(del.Run());
-        } else {
-          upd.Reset();
-          upd.BindInt(1, r.seq);
-          if (p.fields_expire) {
-            upd.BindInt(2, *p.fields_expire);
-          } else {
-            upd.BindNull(2);
-          }
-          upd.BindInt(3, p.next_expiry);
-          for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
-          MR_RETURN_IF_ERROR(upd.Run());
-        }
-        Count(p, counts);
-      }
-      return static_cast<int>(rows.size());
-    };
-    StatusOr<int> n = run_batch();
-    if (!n.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return n.status().WithContext("retention sweep of " + db.path());
-    }
-    MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    if (*n > 0) changed = true;
-    if (*n < batch) break;
-  }
+  BatchPacer pacer;
+  sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
+  // Fields first: afterwards every row left with next_expiry_ms <= now is a whole-record
+  // expiry, so the delete pass never skips over rows it keeps.
+  MR_ASSIGN_OR_RETURN(bool cleared, ClearExpiredFields(db, now_ms, batch, pacer, counts));
+  StatusOr<bool> deleted = DeleteExpiredRecords(db, now_ms, batch, pacer, counts);
+  sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default hook again
+  MR_RETURN_IF_ERROR(deleted.status());
+  changed = cleared || *deleted;
   // secure_delete already overwrote the freed cells; give the free pages back to the file
-  // system.
-  if (changed) MR_RETURN_IF_ERROR(db.Exec("PRAGMA incremental_vacuum"));
+  // system, a few hundred pages per transaction (each one moves pages and holds the lock).
+  if (changed) MR_RETURN_IF_ERROR(VacuumPaced(db, pacer));
+  counts.batches = pacer.batches();
+  counts.max_batch_hold_us = pacer.max_hold_us();
   // Truncate the WAL that held the pre-sweep frames — also when this sweep changed nothing: a
   // truncate an earlier sweep could not finish (a reader held an old snapshot) leaves frames
-  // with deleted data in the WAL, and this retries it (the forensic canary test).
+  // with deleted data in the WAL, and this retries it (the forensic canary test). A PASSIVE
+  // pass first copies the frames while writers go on; TRUNCATE blocks writers while it copies
+  // what is left.
+  (void)sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
   int log = 0, copied = 0;
   int rc =
       sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);

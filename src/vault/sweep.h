@@ -2,7 +2,8 @@
 // clears sealed fields past their <field>_expires_at_ms (the column becomes NULL, which reads
 // back as ""; a cleared sender/recipient also loses its blind index), then frees the space
 // (secure_delete is on for every connection; incremental_vacuum, WAL checkpoint TRUNCATE).
-// Works in bounded transactions of `batch` rows so a concurrent writer never waits long.
+// Works in short transactions (8 ms of work, at most `batch` rows) with a pause after each
+// (vault/sweep_pace.h) so a concurrent writer gets in; fields first, then whole records.
 // Internal to vault/ (Vault::Sweep is the public surface).
 #pragma once
 

@@ -15,6 +15,9 @@ struct SweepCounts {
   // The WAL was truncated (and, if anything changed, incremental_vacuum ran). False when a
   // reader held an old snapshot: the next sweep retries.
   bool space_freed = false;
+  // Pacing (not part of the JSON): transactions the sweep ran and the longest write-lock hold.
+  int64_t batches = 0;
+  int64_t max_batch_hold_us = 0;
 };
 
 }  // namespace mailrelay::vault

@@ -1,17 +1,21 @@
 // tests/bench/sweep_bench.cc — retention sweep throughput: fills one region with N records of
-// which half are expired, sweeps, and prints records deleted per second; then the capping pass
-// of a shortened policy over the remaining half. Prints numbers; asserts none.
+// which half are expired, sweeps, and prints records deleted per second, the longest write-lock
+// hold of a sweep batch and the commit latency of a concurrent single-record writer (idle vs
+// during the sweep); then the capping pass of a shortened policy. Prints numbers; asserts none.
 //
 //   sweep_bench                                   # 2,000,000 records, 1,000,000 expired
 //   MAILRELAY_BENCH_RECORDS=200000 sweep_bench    # quicker
 //   MAILRELAY_BENCH_DIR=/mnt/ssd/x sweep_bench    # where the vault files go (default: temp dir)
 #include <stdlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/ids.h"
@@ -55,6 +59,34 @@ MetadataRecord Record(int64_t n) {
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// Commits one record at a time (a relay's lone transaction) every ~5 ms until `stop`, and
+// returns each commit's latency in microseconds.
+std::vector<int64_t> WriterLatencies(Vault& vault, int64_t first, std::atomic<bool>& stop) {
+  std::vector<int64_t> us;
+  for (int64_t n = first; !stop.load(); ++n) {
+    std::vector<MetadataRecord> one;
+    one.push_back(Record(n | 1));  // odd: expires on day 30, the sweep keeps it
+    auto t = Clock::now();
+    if (auto s = vault.Commit(std::move(one)); !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      break;
+    }
+    us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return us;
+}
+
+void PrintLatencies(const char* label, std::vector<int64_t> us) {
+  if (us.empty()) return;
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) {
+    return us[static_cast<size_t>(q * static_cast<double>(us.size() - 1))];
+  };
+  std::printf("writer %s: %zu commits, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", label, us.size(),
+              at(0.5) / 1000.0, at(0.99) / 1000.0, static_cast<double>(us.back()) / 1000.0);
 }
 
 }  // namespace
@@ -102,17 +134,34 @@ int main() {
   mailrelay::RetentionPolicy p30;
   p30.default_lifetimes.record_days = 30;
   p30.default_lifetimes.field_days["sender_ip"] = 7;
+  // A concurrent writer: its commit latency for 3 s idle, then during the sweep.
+  std::atomic<bool> stop{false};
+  std::vector<int64_t> idle, during;
+  std::thread writer([&] { idle = WriterLatencies(vault, 2 * total, stop); });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  stop = true;
+  writer.join();
+  stop = false;
+  writer = std::thread([&] { during = WriterLatencies(vault, 3 * total, stop); });
   started = Clock::now();
   auto swept = vault.Sweep(kT0 + total + 2 * kDay, false, &p30);
+  const double sweep_s = Seconds(started);
+  stop = true;
+  writer.join();
   if (!swept.ok()) {
     std::fprintf(stderr, "%s\n", swept.status().ToString().c_str());
     return 1;
   }
-  const double sweep_s = Seconds(started);
-  const int64_t deleted = (*swept)["us"].records_deleted;
+  const auto& us = (*swept)["us"];
+  const int64_t deleted = us.records_deleted;
   std::printf("sweep: %lld of %lld records deleted in %.1f s (%.0f records/s), space freed: %s\n",
               static_cast<long long>(deleted), static_cast<long long>(total), sweep_s,
-              static_cast<double>(deleted) / sweep_s, (*swept)["us"].space_freed ? "yes" : "no");
+              static_cast<double>(deleted) / sweep_s, us.space_freed ? "yes" : "no");
+  std::printf("sweep batches: %lld, longest write-lock hold %.1f ms\n",
+              static_cast<long long>(us.batches),
+              static_cast<double>(us.max_batch_hold_us) / 1000.0);
+  PrintLatencies("idle", idle);
+  PrintLatencies("during sweep", during);
 
   // An idle sweep (nothing due, policy unchanged): what serve pays every 10 minutes.
   started = Clock::now();

@@ -10,6 +10,8 @@ import shutil
 import smtplib
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 from harness import MAILRELAY_BIN, Endpoint, Relay, free_port
@@ -124,6 +126,98 @@ class SweepTest(unittest.TestCase):
         self.assertEqual(out.returncode, 64)
         self.assertIn("--now", out.stderr)
 
+
+class SweepUnderLoadTest(unittest.TestCase):
+    """A sweep deleting thousands of expired records while a real `mailrelay serve` takes
+    mail: no SMTP transaction's end-of-DATA → reply waits noticeably longer than at idle (the
+    sweep's batches are short and pause for waiting writers; docs/retention.md)."""
+
+    RCPTS = 100  # recipients per fill message: one record each
+
+    def setUp(self):
+        self.endpoint = Endpoint()
+        self.addCleanup(self.endpoint.close)
+        self.relay = Relay(self.endpoint)
+        self.addCleanup(self.relay.cleanup)
+        self.addCleanup(self.relay.stop)
+
+    def fill(self, messages):
+        def sender(k):
+            with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=30) as s:
+                for m in range(k, messages, 4):
+                    rcpts = ["f%d.%d@ok2.test" % (m, i) for i in range(self.RCPTS)]
+                    s.sendmail(SENDER, rcpts, "Subject: fill\r\n\r\nbody\r\n")
+        threads = [threading.Thread(target=sender, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def timed_transactions(self, stop, out):
+        """Sends one message per transaction until `stop`; appends (start, end, latency, id)."""
+        with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=30) as s:
+            s.ehlo()
+            n = 0
+            while not stop.is_set():
+                s.mail(SENDER)
+                s.rcpt("load%d@ok2.test" % n)
+                started = time.monotonic()
+                code, reply = s.data("Subject: load\r\n\r\nbody\r\n")
+                ended = time.monotonic()
+                self.assertEqual(code, 250)
+                out.append((started, ended, ended - started, reply.decode().split()[-1]))
+                n += 1
+                time.sleep(0.01)
+
+    def test_smtp_transactions_do_not_wait_on_the_sweep(self):
+        self.fill(60)  # 6,000 records, all expired as of 2100
+        stop = threading.Event()
+        samples = []
+        load = threading.Thread(target=self.timed_transactions, args=(stop, samples))
+        load.start()
+        try:
+            time.sleep(3.0)  # idle baseline under the same load
+            idle_n = len(samples)
+            sweep_started = time.monotonic()
+            out = json.loads(run("sweep", "--config", self.relay.config_path,
+                                 "--now", "2100-01-01T00:00:00Z").stdout)
+            sweep_ended = time.monotonic()
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            load.join()
+        self.assertGreaterEqual(out["regions"]["us"]["records_deleted"], 6000)
+        # The relay logs how long each delivery waited for its vault commit (vault_us): that is
+        # where a wait on the sweep's write lock shows, apart from CPU contention on 2 cores.
+        vault_ms = {}
+        for line in self.relay.log_text().splitlines():
+            if '"relay.delivery"' in line:
+                entry = json.loads(line)
+                vault_ms[entry["message"]] = entry["vault_us"] / 1000.0
+        idle = samples[:idle_n]
+        during = [x for x in samples if x[1] >= sweep_started and x[0] <= sweep_ended]
+        self.assertGreaterEqual(len(idle), 20)
+        self.assertGreaterEqual(len(during), 3, "the sweep took %.2f s"
+                                % (sweep_ended - sweep_started))
+
+        def p99(values):
+            values = sorted(values)
+            return values[int(0.99 * (len(values) - 1))]
+
+        idle_vault = p99(vault_ms[x[3]] for x in idle)
+        worst_vault = max(vault_ms[x[3]] for x in during)
+        # The goal is 50 ms; on a loaded 2-core machine an fsync or checkpoint behind the sweep's
+        # commit sometimes adds a little more (docs/retention.md), so the test allows 100.
+        self.assertLessEqual(worst_vault, idle_vault + 100,
+                             "vault commit: idle p99 %.1f ms, worst during the sweep %.1f ms"
+                             % (idle_vault, worst_vault))
+        # End of DATA → reply, as the client sees it: that plus room for the sweep process's own
+        # CPU use on a loaded 2-core machine.
+        idle_reply = p99(x[2] * 1000 for x in idle)
+        worst_reply = max(x[2] * 1000 for x in during)
+        self.assertLessEqual(worst_reply, idle_reply + 200,
+                             "reply: idle p99 %.1f ms, worst during the sweep %.1f ms"
+                             % (idle_reply, worst_reply))
 
 class ShorterPolicyTest(unittest.TestCase):
     """A policy that shortens a lifetime applies to records written before it at the next

@@ -1,0 +1,43 @@
+// vault/sweep_pace.h — the pacing of a maintenance pass that writes in many short transactions:
+// a batch stops after a time budget of work, then pauses as long as it held the write lock so a
+// waiting writer (serve's group commit) gets in. Internal to vault/ (sweep.cc, sweep_cap.cc).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace mailrelay::vault {
+
+// A batch stops taking more rows once it has worked this long (the write lock is held until its
+// COMMIT, which adds the WAL write and fsync on top).
+inline constexpr std::chrono::milliseconds kSweepBatchBudget{8};
+// The longest pause between two batches: SQLite's busy handler (sqlite3_busy_timeout) polls a
+// held lock at most every 100 ms.
+inline constexpr int64_t kSweepMaxPauseMs = 100;
+
+// Times one batch at a time; keeps the longest lock hold and the count of batches.
+class BatchPacer {
+ public:
+  explicit BatchPacer(std::chrono::milliseconds budget = kSweepBatchBudget) : budget_(budget) {}
+  // Call right after BEGIN IMMEDIATE.
+  void Begin();
+  // True once the current batch has worked for its budget.
+  bool OverBudget() const;
+  // Call right after COMMIT: records the hold.
+  void End();
+  // Sleeps as long as the last batch held the lock (1 ms .. kSweepMaxPauseMs).
+  void Pause() const;
+
+  int64_t batches() const { return batches_; }
+  // The longest BEGIN IMMEDIATE → COMMIT of any batch, in microseconds.
+  int64_t max_hold_us() const { return max_hold_us_; }
+  int64_t total_hold_us() const { return total_hold_us_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::chrono::milliseconds budget_;
+  Clock::time_point begun_{};
+  int64_t last_hold_us_ = 0, batches_ = 0, max_hold_us_ = 0, total_hold_us_ = 0;
+};
+
+}  // namespace mailrelay::vault
