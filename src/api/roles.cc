@@ -132,7 +132,7 @@ const AccessRule& RuleFor(Endpoint endpoint) {
       return kAuditRule;
     case Endpoint::kHealthz:
     case Endpoint::kPublicKeys:  // public keys: anyone may verify what this installation signs
-    case Endpoint::kDevSink:  // the relay itself posts here, without a token
+    case Endpoint::kDevSink:     // the relay itself posts here, without a token
       return kOpen;
     case Endpoint::kMetrics:
       return kMetricsRule;

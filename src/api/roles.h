@@ -22,23 +22,23 @@ std::string_view RoleName(Role role);
 const std::vector<Role>& AllRoles();
 
 enum class Endpoint {
-  kHealthz,           // GET /healthz
-  kMetrics,           // GET /metrics
-  kMessages,          // GET /v1/messages
-  kDevSink,           // POST /dev/sink (only when api.dev_sink, i.e. quickstart)
-  kAuditEntries,      // GET /v1/audit/entries
-  kAuditCheckpoint,   // GET /v1/audit/checkpoint
-  kAuditInclusion,    // GET /v1/audit/proofs/inclusion
-  kAuditConsistency,  // GET /v1/audit/proofs/consistency
-  kPublicKeys,        // GET /v1/keys: the document-signing key and the audit log's vkey
-  kSubjectExport,     // POST /v1/subjects/export
-  kSubjectErase,      // POST /v1/subjects/erase
-  kLeaList,           // GET /v1/lea-requests
-  kLeaOpen,           // POST /v1/lea-requests
-  kLeaShow,           // GET /v1/lea-requests/{id}
-  kLeaDecide,         // POST /v1/lea-requests/{id}/decision
-  kLeaDisclose,       // POST /v1/lea-requests/{id}/disclosure
-  kLeaNotify,         // POST /v1/lea-requests/{id}/notice
+  kHealthz,             // GET /healthz
+  kMetrics,             // GET /metrics
+  kMessages,            // GET /v1/messages
+  kDevSink,             // POST /dev/sink (only when api.dev_sink, i.e. quickstart)
+  kAuditEntries,        // GET /v1/audit/entries
+  kAuditCheckpoint,     // GET /v1/audit/checkpoint
+  kAuditInclusion,      // GET /v1/audit/proofs/inclusion
+  kAuditConsistency,    // GET /v1/audit/proofs/consistency
+  kPublicKeys,          // GET /v1/keys: the document-signing key and the audit log's vkey
+  kSubjectExport,       // POST /v1/subjects/export
+  kSubjectErase,        // POST /v1/subjects/erase
+  kLeaList,             // GET /v1/lea-requests
+  kLeaOpen,             // POST /v1/lea-requests
+  kLeaShow,             // GET /v1/lea-requests/{id}
+  kLeaDecide,           // POST /v1/lea-requests/{id}/decision
+  kLeaDisclose,         // POST /v1/lea-requests/{id}/disclosure
+  kLeaNotify,           // POST /v1/lea-requests/{id}/notice
   kTransparencyReport,  // GET /v1/reports/transparency
 };
 

@@ -188,7 +188,8 @@ class Handler : public HTTPRequestHandler {
       }
     }
     if (ctx_.compliance == nullptr) {
-      ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "compliance service unavailable");
+      ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                 "compliance service unavailable");
       return;
     }
     ComplianceAnswer answer = HandleCompliance(req, *ctx_.compliance);

@@ -12,18 +12,17 @@ nlohmann::json BuildErasureReceipt(const ErasureFacts& f) {
     by_region[region] = n;
     total += n;
   }
-  return {{"format", kErasureReceiptFormat},
-          {"receipt_id", f.receipt_id},
-          {"subject_index", f.subject_index},
-          {"erased_at", FormatRfc3339(f.erased_at_ms)},
-          {"actor", f.actor},
-          {"reason", f.reason},
-          {"records_erased", {{"total", total}, {"by_region", by_region}}},
-          {"space_freed", f.space_freed},
-          {"audit_entry",
-           {{"log", f.audit_log_origin},
-            {"index", f.audit_index},
-            {"tree_size", f.audit_tree_size}}}};
+  return {
+      {"format", kErasureReceiptFormat},
+      {"receipt_id", f.receipt_id},
+      {"subject_index", f.subject_index},
+      {"erased_at", FormatRfc3339(f.erased_at_ms)},
+      {"actor", f.actor},
+      {"reason", f.reason},
+      {"records_erased", {{"total", total}, {"by_region", by_region}}},
+      {"space_freed", f.space_freed},
+      {"audit_entry",
+       {{"log", f.audit_log_origin}, {"index", f.audit_index}, {"tree_size", f.audit_tree_size}}}};
 }
 
 }  // namespace mailrelay::compliance

@@ -18,8 +18,8 @@ struct ErasureFacts {
   std::string actor, reason;
   std::map<std::string, uint64_t> records_by_region;
   bool space_freed = true;
-  uint64_t audit_index = 0;       // the "subject.erase" entry
-  uint64_t audit_tree_size = 0;   // the signed checkpoint that first covers it
+  uint64_t audit_index = 0;      // the "subject.erase" entry
+  uint64_t audit_tree_size = 0;  // the signed checkpoint that first covers it
   std::string audit_log_origin;
 };
 

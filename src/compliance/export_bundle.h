@@ -17,8 +17,8 @@ struct ExportInput {
   std::string normalized_address;  // keyring::NormalizeAddress of the subject
   std::string subject_index;       // its audit pseudonym (64 hex digits)
   int64_t generated_at_ms = 0;
-  std::vector<std::string> regions;             // every region searched
-  std::vector<vault::MetadataRecord> records;   // the subject's records, newest first
+  std::vector<std::string> regions;            // every region searched
+  std::vector<vault::MetadataRecord> records;  // the subject's records, newest first
   nlohmann::json information;  // Art. 15 information: purposes, recipients, retention, …
 };
 

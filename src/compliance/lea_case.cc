@@ -11,8 +11,7 @@ constexpr size_t kMaxText = 200;
 Status CheckText(const std::string& value, const std::string& name) {
   if (value.empty()) return Status::InvalidArgument(name + " is empty");
   if (value.size() > kMaxText) {
-    return Status::InvalidArgument(name + " is longer than " + std::to_string(kMaxText) +
-                                   " bytes");
+    return Status::InvalidArgument(name + " is longer than " + std::to_string(kMaxText) + " bytes");
   }
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) return Status::InvalidArgument(name + " holds control characters");
@@ -48,8 +47,8 @@ StatusOr<LeaCase> OpenLeaCase(const std::string& id, const LeaRequestInput& in,
   MR_RETURN_IF_ERROR(CheckText(in.authority, "authority"));
   MR_RETURN_IF_ERROR(CheckText(in.legal_basis, "legal basis"));
   MR_RETURN_IF_ERROR(CheckText(in.reference, "reference"));
-  if (in.country.size() != 2 || in.country[0] < 'A' || in.country[0] > 'Z' ||
-      in.country[1] < 'A' || in.country[1] > 'Z') {
+  if (in.country.size() != 2 || in.country[0] < 'A' || in.country[0] > 'Z' || in.country[1] < 'A' ||
+      in.country[1] > 'Z') {
     return Status::InvalidArgument("country must be an ISO 3166-1 alpha-2 code such as DE or US");
   }
   if (in.scope.subject.empty()) return Status::InvalidArgument("scope subject is empty");
@@ -206,14 +205,15 @@ StatusOr<LeaCase> LeaCaseFromJson(const nlohmann::json& j) {
     c.opened_at_ms = j.at("opened_at_ms").get<int64_t>();
     c.opened_by = j.at("opened_by").get<std::string>();
     if (const auto& d = j.at("decision"); !d.is_null()) {
-      c.decision = LeaCase::Decision{d.at("approved").get<bool>(), d.at("reason").get<std::string>(),
-                                     d.at("actor").get<std::string>(), d.at("at_ms").get<int64_t>()};
+      c.decision =
+          LeaCase::Decision{d.at("approved").get<bool>(), d.at("reason").get<std::string>(),
+                            d.at("actor").get<std::string>(), d.at("at_ms").get<int64_t>()};
     }
     if (const auto& d = j.at("disclosure"); !d.is_null()) {
-      c.disclosure = LeaCase::Disclosure{
-          d.at("records").get<uint64_t>(), d.at("accounts").get<uint64_t>(),
-          d.at("sha256").get<std::string>(), d.at("actor").get<std::string>(),
-          d.at("at_ms").get<int64_t>()};
+      c.disclosure =
+          LeaCase::Disclosure{d.at("records").get<uint64_t>(), d.at("accounts").get<uint64_t>(),
+                              d.at("sha256").get<std::string>(), d.at("actor").get<std::string>(),
+                              d.at("at_ms").get<int64_t>()};
     }
     if (const auto& n = j.at("notice"); !n.is_null()) {
       LeaCase::Notice notice;
@@ -232,22 +232,22 @@ StatusOr<LeaCase> LeaCaseFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json LeaCaseView(const LeaCase& c) {
-  nlohmann::json v = {{"id", c.id},
-                      {"status", c.status},
-                      {"outcome", Outcome(c)},
-                      {"authority", c.authority},
-                      {"country", c.country},
-                      {"legal_basis", c.legal_basis},
-                      {"reference", c.reference},
-                      {"subject_index", c.subject_index},
-                      {"requested_scope",
-                       {{"from", OptionalTime(c.requested.from_ms)},
-                        {"to", OptionalTime(c.requested.to_ms)}}},
-                      {"opened_at", FormatRfc3339(c.opened_at_ms)},
-                      {"opened_by", c.opened_by},
-                      {"decision", nullptr},
-                      {"disclosure", nullptr},
-                      {"notice", nullptr}};
+  nlohmann::json v = {
+      {"id", c.id},
+      {"status", c.status},
+      {"outcome", Outcome(c)},
+      {"authority", c.authority},
+      {"country", c.country},
+      {"legal_basis", c.legal_basis},
+      {"reference", c.reference},
+      {"subject_index", c.subject_index},
+      {"requested_scope",
+       {{"from", OptionalTime(c.requested.from_ms)}, {"to", OptionalTime(c.requested.to_ms)}}},
+      {"opened_at", FormatRfc3339(c.opened_at_ms)},
+      {"opened_by", c.opened_by},
+      {"decision", nullptr},
+      {"disclosure", nullptr},
+      {"notice", nullptr}};
   if (c.decision) {
     v["decision"] = {{"approved", c.decision->approved},
                      {"reason", c.decision->reason},
@@ -277,12 +277,9 @@ nlohmann::json LeaCaseView(const LeaCase& c) {
 }
 
 nlohmann::json LeaAuditDetails(const LeaCase& c, const std::string& transition) {
-  nlohmann::json d = {{"request", c.id},
-                      {"authority", c.authority},
-                      {"country", c.country},
-                      {"legal_basis", c.legal_basis},
-                      {"reference", c.reference},
-                      {"subject_index", c.subject_index},
+  nlohmann::json d = {{"request", c.id},          {"authority", c.authority},
+                      {"country", c.country},     {"legal_basis", c.legal_basis},
+                      {"reference", c.reference}, {"subject_index", c.subject_index},
                       {"status", c.status}};
   if (transition == "open") {
     d["scope"] = {{"from", OptionalTime(c.requested.from_ms)},

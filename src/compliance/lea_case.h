@@ -20,7 +20,7 @@
 namespace mailrelay::compliance {
 
 struct LeaScope {
-  std::string subject;  // keyring::NormalizeAddress of the address in scope
+  std::string subject;                    // keyring::NormalizeAddress of the address in scope
   std::optional<int64_t> from_ms, to_ms;  // received_at bounds, inclusive; unset = open
 };
 
@@ -35,7 +35,7 @@ struct LeaCase {
   std::string authority, country, legal_basis, reference;
   LeaScope requested;
   std::optional<int64_t> approved_from_ms, approved_to_ms;  // set by an approval
-  bool narrowed = false;  // the approval narrowed the requested time range
+  bool narrowed = false;      // the approval narrowed the requested time range
   std::string subject_index;  // audit pseudonym of requested.subject
   int64_t opened_at_ms = 0;
   std::string opened_by;
@@ -82,7 +82,7 @@ Status RecordDisclosure(LeaCase& c, uint64_t records, uint64_t accounts, const s
                         const std::string& actor, int64_t now_ms);
 
 struct NoticeInput {
-  bool notified = false;           // the customer was told
+  bool notified = false;            // the customer was told
   std::optional<int64_t> until_ms;  // otherwise: deferred until then (required, after now)
   std::string reason;               // required when deferring
 };

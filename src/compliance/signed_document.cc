@@ -40,8 +40,8 @@ StatusOr<nlohmann::json> SignDocument(nlohmann::json document, const keyring::Si
 }
 
 Status VerifySignedDocument(const nlohmann::json& envelope, const PublicKey& expected) {
-  if (!envelope.is_object() || !envelope.contains("document") ||
-      !envelope.contains("signature") || !envelope["signature"].is_object()) {
+  if (!envelope.is_object() || !envelope.contains("document") || !envelope.contains("signature") ||
+      !envelope["signature"].is_object()) {
     return Status::InvalidArgument("not a signed document: need \"document\" and \"signature\"");
   }
   const nlohmann::json& sig = envelope["signature"];

@@ -93,24 +93,26 @@ nlohmann::json BuildTransparencyReport(const std::vector<auditlog::Entry>& entri
     accounts += r.accounts;
     if (r.records > 0) subjects.insert(r.subject_index);
   }
-  return {{"format", kTransparencyReportFormat},
-          {"period", {{"from", FormatRfc3339(period.from_ms)}, {"to", FormatRfc3339(period.to_ms)}}},
-          {"log", {{"origin", log_origin}, {"size", log_size}}},
-          {"requests", requests.size()},
-          {"by_outcome", by_outcome},
-          {"by_country", by_country},
-          {"by_legal_basis", by_basis},
-          {"records_disclosed", records},
-          {"accounts_affected", accounts},
-          {"subjects_affected", subjects.size()},
-          {"customer_notice", notices}};
+  return {
+      {"format", kTransparencyReportFormat},
+      {"period", {{"from", FormatRfc3339(period.from_ms)}, {"to", FormatRfc3339(period.to_ms)}}},
+      {"log", {{"origin", log_origin}, {"size", log_size}}},
+      {"requests", requests.size()},
+      {"by_outcome", by_outcome},
+      {"by_country", by_country},
+      {"by_legal_basis", by_basis},
+      {"records_disclosed", records},
+      {"accounts_affected", accounts},
+      {"subjects_affected", subjects.size()},
+      {"customer_notice", notices}};
 }
 
 std::string TransparencyReportTable(const nlohmann::json& report) {
   std::ostringstream out;
   out << "Transparency report " << report["period"]["from"].get<std::string>() << " … "
       << report["period"]["to"].get<std::string>() << " (audit log "
-      << report["log"]["origin"].get<std::string>() << ", " << report["log"]["size"] << " entries)\n\n";
+      << report["log"]["origin"].get<std::string>() << ", " << report["log"]["size"]
+      << " entries)\n\n";
   auto table = [&](const char* title, const nlohmann::json& rows) {
     out << title << "\n";
     char line[200];
@@ -131,8 +133,9 @@ std::string TransparencyReportTable(const nlohmann::json& report) {
   };
   table("By country", report["by_country"]);
   table("By legal basis", report["by_legal_basis"]);
-  out << "Requests: " << report["requests"] << "   records disclosed: "
-      << report["records_disclosed"] << "   accounts affected: " << report["accounts_affected"]
+  out << "Requests: " << report["requests"]
+      << "   records disclosed: " << report["records_disclosed"]
+      << "   accounts affected: " << report["accounts_affected"]
       << "   subjects affected: " << report["subjects_affected"] << "\n"
       << "Customer notice: notified " << report["customer_notice"]["notified"] << ", deferred "
       << report["customer_notice"]["deferred"] << ", none " << report["customer_notice"]["none"]

@@ -24,8 +24,7 @@ const WrappedKey* Newest(const WrappedKeySnapshot& snap, std::string_view purpos
 }  // namespace
 
 StatusOr<std::unique_ptr<SigningKey>> SigningKey::Load(const KeySet& global_keys,
-                                                       WrappedKeyStore& store,
-                                                       bool create_missing,
+                                                       WrappedKeyStore& store, bool create_missing,
                                                        std::string_view purpose) {
   if (purpose != kPurposeAuditSigning && purpose != kPurposeDocumentSigning) {
     return Status::InvalidArgument("not a signing-key purpose: " + std::string(purpose));
@@ -34,8 +33,9 @@ StatusOr<std::unique_ptr<SigningKey>> SigningKey::Load(const KeySet& global_keys
   MR_ASSIGN_OR_RETURN(WrappedKeySnapshot snap, store.LoadWrappedKeys());
   if (Newest(snap, purpose) == nullptr) {
     if (!create_missing) {
-      return Status::FailedPrecondition("the " + std::string(purpose) +
-                                        " key is missing from control.db; run `mailrelay keys init`");
+      return Status::FailedPrecondition(
+          "the " + std::string(purpose) +
+          " key is missing from control.db; run `mailrelay keys init`");
     }
     MR_ASSIGN_OR_RETURN(SecretBytes seed, SecretBytes::Random(kSeedBytes));
     MR_ASSIGN_OR_RETURN(WrappedKey w, global_keys.Wrap(std::string(purpose), 1, seed));
@@ -47,7 +47,8 @@ StatusOr<std::unique_ptr<SigningKey>> SigningKey::Load(const KeySet& global_keys
   const WrappedKey* w = Newest(snap, purpose);
   if (w == nullptr) return Status::Internal(std::string(purpose) + " key vanished after creation");
   MR_ASSIGN_OR_RETURN(SecretBytes seed, global_keys.Unwrap(*w));
-  if (seed.size() != kSeedBytes) return Status::DataLoss(std::string(purpose) + " key has a bad length");
+  if (seed.size() != kSeedBytes)
+    return Status::DataLoss(std::string(purpose) + " key has a bad length");
   MR_ASSIGN_OR_RETURN(SecretBytes secret, SecretBytes::Allocate(crypto_sign_SECRETKEYBYTES));
   PublicKeyBytes pub{};
   if (crypto_sign_seed_keypair(pub.data(), secret.data(), seed.data()) != 0) {

@@ -40,9 +40,9 @@ class SigningKey {
   // inserted; if another process inserted one first, that one is used).
   // Errors: kFailedPrecondition (missing, not creating: run `mailrelay keys init`),
   // kDataLoss (the row does not unwrap: altered, or from another installation).
-  static StatusOr<std::unique_ptr<SigningKey>> Load(const KeySet& global_keys,
-                                                    WrappedKeyStore& store, bool create_missing,
-                                                    std::string_view purpose = kPurposeAuditSigning);
+  static StatusOr<std::unique_ptr<SigningKey>> Load(
+      const KeySet& global_keys, WrappedKeyStore& store, bool create_missing,
+      std::string_view purpose = kPurposeAuditSigning);
 
   // Returns the Ed25519 public key.
   const PublicKeyBytes& PublicKey() const { return public_; }

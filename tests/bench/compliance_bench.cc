@@ -98,16 +98,15 @@ int main() {
       return 1;
     }
   }
-  auto vault = Must(mailrelay::vault::Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true}),
-                    "vault");
+  auto vault =
+      Must(mailrelay::vault::Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true}), "vault");
   auto audit = Must(mailrelay::auditlog::OpenLocalAuditLog({dir + "/data", key, true}), "audit");
-  auto desk = Must(mailrelay::compliance::ComplianceService::Create(
-                       *vault, *audit, {{"purposes", {"benchmark"}}}),
+  auto desk = Must(mailrelay::compliance::ComplianceService::Create(*vault, *audit,
+                                                                    {{"purposes", {"benchmark"}}}),
                    "compliance");
 
   std::printf("compliance_bench: %lld records, %lld of them the subject's, in %s\n",
-              static_cast<long long>(total), static_cast<long long>(total / stride),
-              dir.c_str());
+              static_cast<long long>(total), static_cast<long long>(total / stride), dir.c_str());
   std::atomic<int64_t> next{0};
   auto fill_start = Clock::now();
   std::vector<std::thread> writers;

@@ -101,9 +101,9 @@ namespace mailrelay::api {
 namespace {
 
 TEST(RolesTest, SubjectRightsAndLeaRequestsAreForComplianceOnly) {
-  for (Endpoint e : {Endpoint::kSubjectExport, Endpoint::kSubjectErase, Endpoint::kLeaList,
-                     Endpoint::kLeaOpen, Endpoint::kLeaShow, Endpoint::kLeaDecide,
-                     Endpoint::kLeaDisclose, Endpoint::kLeaNotify}) {
+  for (Endpoint e :
+       {Endpoint::kSubjectExport, Endpoint::kSubjectErase, Endpoint::kLeaList, Endpoint::kLeaOpen,
+        Endpoint::kLeaShow, Endpoint::kLeaDecide, Endpoint::kLeaDisclose, Endpoint::kLeaNotify}) {
     EXPECT_EQ(Authorize(e, NoToken(true)), Decision::kUnauthenticated);
     EXPECT_EQ(Authorize(e, BadToken()), Decision::kUnauthenticated);
     EXPECT_EQ(Authorize(e, As(Role::kCompliance)), Decision::kAllow);

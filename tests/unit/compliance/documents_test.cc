@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include "../keyring/memory_key_store.h"
 #include "compliance/erasure_receipt.h"
 #include "compliance/export_bundle.h"
 #include "compliance/signed_document.h"
 #include "compliance/subject_records.h"
 #include "keyring/signing_key.h"
-#include "../keyring/memory_key_store.h"
 
 namespace mailrelay::compliance {
 namespace {
@@ -32,7 +32,8 @@ class DocumentsTest : public ::testing::Test {
   PublicKey pub_{};
 };
 
-vault::MetadataRecord Rec(const std::string& region, const std::string& from, const std::string& to) {
+vault::MetadataRecord Rec(const std::string& region, const std::string& from,
+                          const std::string& to) {
   vault::MetadataRecord r;
   r.id = "r" + region + from;
   r.region = region;
@@ -78,7 +79,8 @@ TEST_F(DocumentsTest, ExportBundleHasRolesCountsAndInformation) {
   in.subject_index = "idx";
   in.generated_at_ms = 0;
   in.regions = {"us", "eu", "ap"};
-  in.records = {Rec("eu", "Me@Example.com", "x@example.org"), Rec("us", "y@example.org", "me@example.com"),
+  in.records = {Rec("eu", "Me@Example.com", "x@example.org"),
+                Rec("us", "y@example.org", "me@example.com"),
                 Rec("us", "me@example.com", "<ME@example.com>")};
   in.information = {{"purposes", {"delivery"}}};
   nlohmann::json b = BuildExportBundle(in);

@@ -46,8 +46,7 @@ TEST(LeaCaseTest, OpenValidatesEveryField) {
   EXPECT_FALSE(OpenLeaCase("x", in, "i", "a", 0).ok());
   in = Input();
   in.scope.from_ms = kT0 + 11 * kDay;
-  EXPECT_NE(OpenLeaCase("x", in, "i", "a", 0).status().message().find("after"),
-            std::string::npos);
+  EXPECT_NE(OpenLeaCase("x", in, "i", "a", 0).status().message().find("after"), std::string::npos);
   EXPECT_EQ(Opened().status, "received");
   EXPECT_EQ(Outcome(Opened()), "pending");
 }
@@ -67,7 +66,8 @@ TEST(LeaCaseTest, FullLifecycleApproveDiscloseNotify) {
 
 TEST(LeaCaseTest, NarrowedApprovalIsAPartialDisclosure) {
   LeaCase c = Opened();
-  ASSERT_TRUE(Decide(c, {true, "narrowed to two days", kT0 + 2 * kDay, kT0 + 4 * kDay}, "a", 1).ok());
+  ASSERT_TRUE(
+      Decide(c, {true, "narrowed to two days", kT0 + 2 * kDay, kT0 + 4 * kDay}, "a", 1).ok());
   EXPECT_TRUE(c.narrowed);
   EXPECT_TRUE(InApprovedScope(c, kT0 + 3 * kDay));
   EXPECT_FALSE(InApprovedScope(c, kT0 + 1 * kDay));

@@ -15,8 +15,9 @@ auditlog::Entry E(uint64_t index, const std::string& time, const std::string& ac
 
 nlohmann::json Open(const std::string& id, const std::string& country, const std::string& basis,
                     const std::string& subject) {
-  return {{"request", id}, {"country", country}, {"legal_basis", basis},
-          {"subject_index", subject}, {"authority", "x"}, {"reference", "r"}};
+  return {{"request", id},        {"country", country},
+          {"legal_basis", basis}, {"subject_index", subject},
+          {"authority", "x"},     {"reference", "r"}};
 }
 
 TEST(TransparencyReportTest, CountsByCountryBasisAndOutcome) {

@@ -9,9 +9,9 @@
 
 #include "../keyring/temp_dir.h"
 #include "auditlog/hasher.h"
-#include "keyring/signing_key.h"
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
+#include "keyring/signing_key.h"
 #include "vault/key_table.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"

@@ -23,11 +23,11 @@ TEST_F(LeaCaseStoreTest, InsertGetListUpdate) {
   auto all = (*cases)->List();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, (std::vector<std::string>{"first body", "second body"}));
-  ASSERT_TRUE((*cases)
-                  ->Update("lea_2", [](const std::string& old) -> StatusOr<std::string> {
-                    return old + " changed";
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      (*cases)
+          ->Update("lea_2",
+                   [](const std::string& old) -> StatusOr<std::string> { return old + " changed"; })
+          .ok());
   EXPECT_EQ(*(*cases)->Get("lea_2"), "second body changed");
 }
 
@@ -62,7 +62,8 @@ TEST_F(LeaCaseStoreTest, BodiesAreSealedAtRestAndReadableByAnotherProcess) {
     auto cases = v->LeaCases();
     ASSERT_TRUE(cases.ok());
     ASSERT_TRUE(
-        (*cases)->Insert("lea_1", 1, "subject canary.lea@example.org", [] { return Status::Ok(); })
+        (*cases)
+            ->Insert("lea_1", 1, "subject canary.lea@example.org", [] { return Status::Ok(); })
             .ok());
   }
   for (const char* suffix : {"", "-wal"}) {
