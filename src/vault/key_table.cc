@@ -7,7 +7,7 @@ namespace {
 // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on failure. Inside a transaction
 // the caller opened (a write one: key rotation), `body` joins it and the caller commits.
 template <typename F>
-Status InWriteTransaction(Db& db, F body) {
+Status JoinOrStartWriteTransaction(Db& db, F body) {
   if (db.in_transaction()) return body();
   MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   Status s = body();
@@ -57,7 +57,7 @@ Status SqliteKeyStore::BumpGeneration() {
 }
 
 Status SqliteKeyStore::InsertWrappedKeys(const std::vector<keyring::WrappedKey>& keys) {
-  return InWriteTransaction(db_, [&]() -> Status {
+  return JoinOrStartWriteTransaction(db_, [&]() -> Status {
     MR_ASSIGN_OR_RETURN(Stmt s, db_.Prepare("INSERT INTO wrapped_keys (purpose, version, wrapped, "
                                             "created_at_ms) VALUES (?1, ?2, ?3, ?4)"));
     for (const keyring::WrappedKey& k : keys) {
@@ -74,7 +74,7 @@ Status SqliteKeyStore::InsertWrappedKeys(const std::vector<keyring::WrappedKey>&
 
 Status SqliteKeyStore::DeleteWrappedKey(const std::string& purpose, uint32_t version) {
   const bool joined = db_.in_transaction();
-  MR_RETURN_IF_ERROR(InWriteTransaction(db_, [&]() -> Status {
+  MR_RETURN_IF_ERROR(JoinOrStartWriteTransaction(db_, [&]() -> Status {
     MR_ASSIGN_OR_RETURN(
         Stmt s, db_.Prepare("DELETE FROM wrapped_keys WHERE purpose = ?1 AND version = ?2"));
     s.BindText(1, purpose);

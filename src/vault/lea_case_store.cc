@@ -14,17 +14,6 @@ namespace {
 // The name bound into each sealed body's associated data (with the case id and the scope).
 constexpr char kBodyField[] = "lea_case";
 
-template <typename F>
-Status InWriteTransaction(Db& db, F body) {
-  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (!s.ok()) {
-    (void)db.Exec("ROLLBACK");
-    return s;
-  }
-  return db.Exec("COMMIT");
-}
-
 }  // namespace
 
 LeaCaseStore::LeaCaseStore(std::unique_ptr<Db> db, keyring::KeySet& keys)

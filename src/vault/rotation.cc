@@ -51,16 +51,6 @@ Status CheckArguments(const VaultOptions& options, const std::string& region,
   return Status::Ok();
 }
 
-// Runs `body` in one BEGIN IMMEDIATE transaction on `db`; rolls back on failure.
-template <typename F>
-Status InTransaction(Db& db, F body) {
-  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (s.ok()) s = db.Exec("COMMIT");
-  if (!s.ok()) (void)db.Exec("ROLLBACK");
-  return s;
-}
-
 // Starts a rotation, or returns the one another process started first: adds the next field and
 // blind-index versions (one generation move, so every process switches to both at once) and
 // records the rotation, in one transaction.
@@ -68,7 +58,7 @@ StatusOr<std::pair<RotationState, bool>> StartOrResume(Db& db, keyring::KeySet& 
   RotationState state;
   bool resumed = false;
   SqliteKeyStore store(db);
-  Status s = InTransaction(db, [&]() -> Status {
+  Status s = InWriteTransaction(db, [&]() -> Status {
     MR_ASSIGN_OR_RETURN(std::optional<RotationState> existing, ReadRotationState(db));
     if (existing) {
       state = *existing;
@@ -100,7 +90,7 @@ StatusOr<std::pair<RotationState, bool>> StartOrResume(Db& db, keyring::KeySet& 
 StatusOr<bool> DestroyOldVersions(Db& db, keyring::KeySet& keys, RotationState& state) {
   SqliteKeyStore store(db);
   bool clean = false;
-  Status s = InTransaction(db, [&]() -> Status {
+  Status s = InWriteTransaction(db, [&]() -> Status {
     MR_RETURN_IF_ERROR(SyncWithStored(db, state));
     MR_ASSIGN_OR_RETURN(uint64_t left, CountOlderRecords(db, state.field_to, 0));
     if (left > 0) return Status::Ok();
@@ -244,7 +234,7 @@ StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::stri
   if (state) result.records_total = state->records;
 
   if (rotate.skip_rekey) {
-    MR_RETURN_IF_ERROR(InTransaction(*db, [&] { return ClearRotationState(*db); }));
+    MR_RETURN_IF_ERROR(InWriteTransaction(*db, [&] { return ClearRotationState(*db); }));
     result.rekey = RekeyOutcome::kSkipped;
     result.finished = true;
   } else {

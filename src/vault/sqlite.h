@@ -88,4 +88,15 @@ class Db {
 // Returns true for the result codes a wrong key or a damaged file produce.
 bool IsUnreadableFileCode(int rc);
 
+// Runs `body` in one BEGIN IMMEDIATE transaction on `db`; rolls back when `body` or the
+// COMMIT fails, and returns that error.
+template <typename F>
+Status InWriteTransaction(Db& db, F body) {
+  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) (void)db.Exec("ROLLBACK");
+  return s;
+}
+
 }  // namespace mailrelay::vault

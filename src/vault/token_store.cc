@@ -22,17 +22,6 @@ int64_t NowMs() {
       .count();
 }
 
-template <typename F>
-Status InWriteTransaction(Db& db, F body) {
-  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  Status s = body();
-  if (!s.ok()) {
-    (void)db.Exec("ROLLBACK");
-    return s;
-  }
-  return db.Exec("COMMIT");
-}
-
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 TokenInfo RowInfo(const Stmt& s, int first) {
