@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "auditlog/audit_log.h"
+#include "bench_vault.h"
 #include "common/ids.h"
 #include "compliance/compliance_service.h"
-#include "keyring/master_key.h"
 #include "vault/vault.h"
 
 namespace {
@@ -84,22 +84,11 @@ int main() {
   const int64_t total = EnvInt("MAILRELAY_BENCH_RECORDS", 1'000'000);
   const int64_t subject_records = EnvInt("MAILRELAY_BENCH_SUBJECT_RECORDS", 10'000);
   const int64_t stride = std::max<int64_t>(1, total / std::max<int64_t>(1, subject_records));
-  std::string dir;
-  if (const char* d = std::getenv("MAILRELAY_BENCH_DIR")) {
-    dir = d;
-  } else {
-    char tmpl[] = "/tmp/mailrelay-compliance-bench-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
+  const mailrelay::bench::BenchDir bench_dir =
+      mailrelay::bench::MakeBenchDir("mailrelay-compliance-bench");
+  const std::string& dir = bench_dir.path;
   const std::string key = dir + "/master.key";
-  if (!std::filesystem::exists(key)) {
-    if (auto s = mailrelay::keyring::CreateMasterKeyFile(key); !s.ok()) {
-      std::fprintf(stderr, "master key: %s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
-  auto vault =
-      Must(mailrelay::vault::Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true}), "vault");
+  auto vault = mailrelay::bench::OpenBenchVault(dir);
   auto audit = Must(mailrelay::auditlog::OpenLocalAuditLog({dir + "/data", key, true}), "audit");
   auto desk = Must(mailrelay::compliance::ComplianceService::Create(*vault, *audit,
                                                                     {{"purposes", {"benchmark"}}}),
@@ -157,6 +146,6 @@ int main() {
   auto after = Must(desk->Export(kSubject, "cli:bench", "cli"), "export after");
   std::printf("export:   after erasure %6.0f ms  %llu records\n", Ms(t3),
               static_cast<unsigned long long>(after.records));
-  if (!std::getenv("MAILRELAY_BENCH_DIR")) std::filesystem::remove_all(dir);
+  if (bench_dir.temporary) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_vault.h"
 #include "common/ids.h"
 #include "common/retention.h"
-#include "keyring/master_key.h"
 #include "vault/vault.h"
 
 namespace {
@@ -95,26 +95,9 @@ int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const char* n_env = std::getenv("MAILRELAY_BENCH_RECORDS");
   const int64_t total = n_env ? std::atoll(n_env) : 2'000'000;
-  std::string dir;
-  if (const char* d = std::getenv("MAILRELAY_BENCH_DIR")) {
-    dir = d;
-  } else {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sweep-bench-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-  }
-  const std::string key = dir + "/master.key";
-  if (!std::filesystem::exists(key)) {
-    if (auto s = mailrelay::keyring::CreateMasterKeyFile(key); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
-  auto opened = Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true});
-  if (!opened.ok()) {
-    std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
-    return 1;
-  }
-  Vault& vault = **opened;
+  const std::string dir = mailrelay::bench::MakeBenchDir("sweep-bench").path;
+  auto opened = mailrelay::bench::OpenBenchVault(dir);
+  Vault& vault = *opened;
 
   auto started = Clock::now();
   constexpr int64_t kBatch = 5'000;

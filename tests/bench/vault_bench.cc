@@ -25,8 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_vault.h"
 #include "common/ids.h"
-#include "keyring/master_key.h"
 #include "vault/vault.h"
 
 namespace {
@@ -142,29 +142,11 @@ double Percentile(std::vector<double> v, double p) {
 int main() {
   int64_t target = 1'000'000;
   if (const char* e = std::getenv("MAILRELAY_BENCH_RECORDS")) target = std::atoll(e);
-  std::string dir;
-  bool temp = false;
-  if (const char* e = std::getenv("MAILRELAY_BENCH_DIR")) {
-    dir = e;
-  } else {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "vault-bench-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-    temp = true;
-  }
-  std::filesystem::create_directories(dir);
-  std::string key = dir + "/master.key";
-  if (!std::filesystem::exists(key)) {
-    if (auto s = mailrelay::keyring::CreateMasterKeyFile(key); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
-  }
-  auto opened = Vault::Open({dir + "/data", {"us", "eu", "ap"}, key, true});
-  if (!opened.ok()) {
-    std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
-    return 1;
-  }
-  Vault& v = **opened;
+  const mailrelay::bench::BenchDir bench_dir = mailrelay::bench::MakeBenchDir("vault-bench");
+  const std::string& dir = bench_dir.path;
+  const bool temp = bench_dir.temporary;
+  auto opened = mailrelay::bench::OpenBenchVault(dir);
+  Vault& v = *opened;
   std::printf("vault bench: dir %s, %u hardware threads, synchronous=FULL\n", dir.c_str(),
               std::thread::hardware_concurrency());
 
@@ -241,7 +223,7 @@ int main() {
       "vault files: %.1f MiB (%.0f bytes/record incl. indexes), WAL and WAL index: %.1f MiB\n",
       static_cast<double>(bytes) / (1 << 20), static_cast<double>(bytes) / static_cast<double>(n),
       static_cast<double>(wal) / (1 << 20));
-  opened->reset();
+  opened.reset();
   if (temp) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -32,6 +32,10 @@ class ApiTestCase(RelayTestCase):
         self.assertEqual(created["role"], role)
         return created
 
+    def create_one_per_role(self):
+        """Returns {role: token} with a fresh token for each role."""
+        return {role: self.create(role)["token"] for role in ("admin", "compliance", "auditor")}
+
     def call(self, path, token=None, method="GET", authorization=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.relay.api_port, timeout=10)
         headers = {}
@@ -60,7 +64,7 @@ class RoleMatrixTest(ApiTestCase):
         super().setUpClass()
         t = ApiTestCase("run")
         t.relay = cls.relay
-        cls.tok = {role: t.create(role)["token"] for role in ("admin", "compliance", "auditor")}
+        cls.tok = t.create_one_per_role()
         revoked = t.create("admin", "to-revoke")
         t.tokens("revoke", str(revoked["id"]))
         cls.revoked = revoked["token"]

@@ -49,7 +49,7 @@ class ComplianceTestCase(ApiTestCase):
         super().setUpClass()
         t = ApiTestCase("run")
         t.relay = cls.relay
-        cls.tok = {role: t.create(role)["token"] for role in ("admin", "compliance", "auditor")}
+        cls.tok = t.create_one_per_role()
 
     def cli(self, *args, expect=0):
         out = subprocess.run([MAILRELAY_BIN] + list(args) + ["--config", self.relay.config_path],
