@@ -2,6 +2,7 @@
 #include "vault/sqlcipher_region_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/log.h"
 #include "keyring/master_key.h"
@@ -27,6 +28,10 @@ constexpr int kSealedColumn = 12;
 constexpr int kIndexColumn = 18;
 constexpr int kFieldExpiryColumn = 20;
 constexpr int kFieldsExpireColumn = 26;
+
+// What the blind indexes lead with (vault/schema.cc v2): the record's expiry day. Written
+// exactly as in the index definition, or SQLite cannot use the index.
+constexpr char kIndexDaySql[] = "expires_at_ms / 86400000";
 
 // How long the writer waits for the callers its last group woke before it starts a smaller
 // group (docs/vault.md "Writes: group commit" has the measurements).
@@ -73,6 +78,31 @@ std::optional<std::string> OptionalBlob(const Stmt& s, int column) {
 std::optional<int64_t> OptionalInt(const Stmt& s, int column) {
   if (s.IsNull(column)) return std::nullopt;
   return s.Int(column);
+}
+
+// One row of kColumns.
+StoredRecord ReadRow(const Stmt& stmt) {
+  StoredRecord r;
+  r.id = stmt.Text(0);
+  r.message_ref = stmt.Text(1);
+  r.received_at_ms = stmt.Int(2);
+  r.expires_at_ms = stmt.Int(3);
+  r.smtp_code = static_cast<int>(stmt.Int(4));
+  r.http_status = static_cast<int>(stmt.Int(5));
+  r.processing_ms = stmt.Int(6);
+  r.size = stmt.Int(7);
+  r.account = stmt.Text(8);
+  r.route = stmt.Text(9);
+  r.region = stmt.Text(10);
+  r.key_version = static_cast<uint32_t>(stmt.Int(11));
+  for (size_t i = 0; i < kSealedFields.size(); ++i) {
+    r.sealed[i] = OptionalBlob(stmt, kSealedColumn + static_cast<int>(i));
+    r.field_expires_at_ms[i] = OptionalInt(stmt, kFieldExpiryColumn + static_cast<int>(i));
+  }
+  r.sender_index = OptionalBlob(stmt, kIndexColumn);
+  r.recipient_index = OptionalBlob(stmt, kIndexColumn + 1);
+  r.fields_expire_at_ms = OptionalInt(stmt, kFieldsExpireColumn);
+  return r;
 }
 
 }  // namespace
@@ -264,27 +294,7 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {
   while (true) {
     MR_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    StoredRecord r;
-    r.id = stmt.Text(0);
-    r.message_ref = stmt.Text(1);
-    r.received_at_ms = stmt.Int(2);
-    r.expires_at_ms = stmt.Int(3);
-    r.smtp_code = static_cast<int>(stmt.Int(4));
-    r.http_status = static_cast<int>(stmt.Int(5));
-    r.processing_ms = stmt.Int(6);
-    r.size = stmt.Int(7);
-    r.account = stmt.Text(8);
-    r.route = stmt.Text(9);
-    r.region = stmt.Text(10);
-    r.key_version = static_cast<uint32_t>(stmt.Int(11));
-    for (size_t i = 0; i < kSealedFields.size(); ++i) {
-      r.sealed[i] = OptionalBlob(stmt, kSealedColumn + static_cast<int>(i));
-      r.field_expires_at_ms[i] = OptionalInt(stmt, kFieldExpiryColumn + static_cast<int>(i));
-    }
-    r.sender_index = OptionalBlob(stmt, kIndexColumn);
-    r.recipient_index = OptionalBlob(stmt, kIndexColumn + 1);
-    r.fields_expire_at_ms = OptionalInt(stmt, kFieldsExpireColumn);
-    out.push_back(std::move(r));
+    out.push_back(ReadRow(stmt));
   }
   return out;
 }
@@ -342,33 +352,59 @@ Status SqlcipherRegionStore::WithKeyTable(
   return use(reader_key_store_);
 }
 
+Status SqlcipherRegionStore::ForEachIndexMatch(std::string_view prefix, const std::string& columns,
+                                               const std::function<Status(Stmt&)>& row) {
+  // The sender index first, then recipient-index rows whose sender did not match already: each
+  // row once. Each index is probed once per expiry day it holds (schema v2).
+  for (std::string_view index : {"sender_index", "recipient_index"}) {
+    const std::string col(index);
+    MR_ASSIGN_OR_RETURN(
+        Stmt next_day,
+        reader_->Prepare(std::string("SELECT ") + kIndexDaySql + " FROM records WHERE " + col +
+                         " IS NOT NULL AND " + kIndexDaySql + " > ?1 ORDER BY 1 LIMIT 1"));
+    std::string sql =
+        "SELECT " + columns + " FROM records WHERE " + kIndexDaySql + " = ?2 AND " + col + " = ?1";
+    if (col == "recipient_index") sql += " AND (sender_index IS NULL OR sender_index <> ?1)";
+    MR_ASSIGN_OR_RETURN(Stmt probe, reader_->Prepare(sql));
+    int64_t day = std::numeric_limits<int64_t>::min();
+    while (true) {
+      next_day.Reset();
+      next_day.BindInt(1, day);
+      MR_ASSIGN_OR_RETURN(bool found, next_day.Step());
+      if (!found) break;
+      day = next_day.Int(0);
+      probe.Reset();
+      probe.BindBlob(1, prefix);
+      probe.BindInt(2, day);
+      while (true) {
+        MR_ASSIGN_OR_RETURN(bool more, probe.Step());
+        if (!more) break;
+        MR_RETURN_IF_ERROR(row(probe));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::FindByIndexPrefix(
     std::string_view prefix) {
-  static const std::string sql = std::string("SELECT ") + kColumns +
-                                 " FROM records WHERE sender_index = ?1 UNION ALL SELECT " +
-                                 kColumns +
-                                 " FROM records WHERE recipient_index = ?1 AND "
-                                 "(sender_index IS NULL OR sender_index <> ?1)";
   std::lock_guard lock(read_mu_);
-  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
-  s.BindBlob(1, prefix);
-  return ReadRows(s);
+  std::vector<StoredRecord> out;
+  MR_RETURN_IF_ERROR(ForEachIndexMatch(prefix, kColumns, [&](Stmt& s) {
+    out.push_back(ReadRow(s));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 StatusOr<std::vector<EraseCandidate>> SqlcipherRegionStore::EraseCandidates(
     std::string_view prefix) {
   std::lock_guard lock(read_mu_);
-  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare("SELECT seq, id, sender, recipient FROM records "
-                                               "WHERE sender_index = ?1 UNION "
-                                               "SELECT seq, id, sender, recipient FROM records "
-                                               "WHERE recipient_index = ?1"));
-  s.BindBlob(1, prefix);
   std::vector<EraseCandidate> out;
-  while (true) {
-    MR_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
+  MR_RETURN_IF_ERROR(ForEachIndexMatch(prefix, "seq, id, sender, recipient", [&](Stmt& s) {
     out.push_back({s.Int(0), s.Text(1), OptionalBlob(s, 2), OptionalBlob(s, 3)});
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 

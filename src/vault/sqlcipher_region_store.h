@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,10 @@ class SqlcipherRegionStore : public RecordStore {
   StatusOr<std::unique_ptr<Db>> OpenMaintenanceConnection();
   Status Insert(const StoredRecord& record);
   StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
+  // Calls `row` with each row (`columns` selected) whose sender or recipient index is `prefix`,
+  // each row once. The caller holds read_mu_.
+  Status ForEachIndexMatch(std::string_view prefix, const std::string& columns,
+                           const std::function<Status(Stmt&)>& row);
   // WAL checkpoints run on their own thread and connection, so commits never wait for one
   // (docs/vault.md "Checkpoints"). OnWalCommit is the writer connection's sqlite3_wal_hook.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);

@@ -16,13 +16,8 @@ void BatchPacer::End() {
   ++batches_;
   total_hold_us_ += held_us;
   max_hold_us_ = std::max(max_hold_us_, held_us);
-  last_hold_us_ = held_us;
 }
 
-void BatchPacer::Pause() const {
-  // A writer that began waiting during the batch polls again within a pause this long.
-  std::this_thread::sleep_for(
-      std::chrono::microseconds(std::clamp<int64_t>(last_hold_us_, 1000, kSweepMaxPauseMs * 1000)));
-}
+void BatchPacer::Pause() const { std::this_thread::sleep_for(kSweepPause); }
 
 }  // namespace mailrelay::vault

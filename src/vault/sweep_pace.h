@@ -1,6 +1,6 @@
 // vault/sweep_pace.h — the pacing of a maintenance pass that writes in many short transactions:
-// a batch stops after a time budget of work, then pauses as long as it held the write lock so a
-// waiting writer (serve's group commit) gets in. Internal to vault/ (sweep.cc, sweep_cap.cc).
+// a batch stops after a time budget of work, then pauses briefly so a waiting writer (serve's
+// group commit) gets in. Internal to vault/ (sweep.cc, sweep_cap.cc).
 #pragma once
 
 #include <chrono>
@@ -11,9 +11,10 @@ namespace mailrelay::vault {
 // A batch stops taking more rows once it has worked this long (the write lock is held until its
 // COMMIT, which adds the WAL write and fsync on top).
 inline constexpr std::chrono::milliseconds kSweepBatchBudget{8};
-// The longest pause between two batches: SQLite's busy handler (sqlite3_busy_timeout) polls a
-// held lock at most every 100 ms.
-inline constexpr int64_t kSweepMaxPauseMs = 100;
+// The pause between two batches: long enough for a commit waiting on the lock to take it (the
+// vault's busy handler polls every millisecond, vault/store_file.cc), short enough to keep the
+// sweep's duty cycle high.
+inline constexpr std::chrono::microseconds kSweepPause{2000};
 
 // Times one batch at a time; keeps the longest lock hold and the count of batches.
 class BatchPacer {
@@ -25,7 +26,7 @@ class BatchPacer {
   bool OverBudget() const;
   // Call right after COMMIT: records the hold.
   void End();
-  // Sleeps as long as the last batch held the lock (1 ms .. kSweepMaxPauseMs).
+  // Sleeps kSweepPause.
   void Pause() const;
 
   int64_t batches() const { return batches_; }
@@ -37,7 +38,7 @@ class BatchPacer {
   using Clock = std::chrono::steady_clock;
   std::chrono::milliseconds budget_;
   Clock::time_point begun_{};
-  int64_t last_hold_us_ = 0, batches_ = 0, max_hold_us_ = 0, total_hold_us_ = 0;
+  int64_t batches_ = 0, max_hold_us_ = 0, total_hold_us_ = 0;
 };
 
 }  // namespace mailrelay::vault

@@ -6,6 +6,10 @@
 //   sweep_bench                                   # 2,000,000 records, 1,000,000 expired
 //   MAILRELAY_BENCH_RECORDS=200000 sweep_bench    # quicker
 //   MAILRELAY_BENCH_DIR=/mnt/ssd/x sweep_bench    # where the vault files go (default: temp dir)
+//   MAILRELAY_BENCH_LAYOUT=oldest sweep_bench     # the expired half is the oldest half (a
+//                                                 # region's records share one lifetime); the
+//                                                 # default, interleaved, alternates lifetimes
+//                                                 # (the worst case: no page empties whole)
 #include <stdlib.h>
 
 #include <algorithm>
@@ -32,15 +36,20 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kT0 = 1'700'000'000'000;
 constexpr int64_t kDay = 86'400'000;
 
-// Even records expire on day 1, odd ones on day 30 (sender_ip on day 7 for all).
+// Below it, MAILRELAY_BENCH_LAYOUT=oldest: record n expires on day 1. Unset: even records do.
+int64_t g_oldest_below = -1;
+
+bool ExpiresFirst(int64_t n) { return g_oldest_below >= 0 ? n < g_oldest_below : n % 2 == 0; }
+
+// Records that ExpiresFirst expire on day 1, the others on day 30 (sender_ip on day 7).
 MetadataRecord Record(int64_t n) {
   MetadataRecord r;
   const int64_t received = kT0 + n;
   r.id = mailrelay::NewSortableId(static_cast<uint64_t>(received));
   r.message_id_ref = "m" + std::to_string(n);
   r.received_at_ms = received;
-  r.expires_at_ms = received + (n % 2 == 0 ? 1 : 30) * kDay;
-  if (n % 2 == 1) r.field_expires_at_ms = {{"sender_ip", received + 7 * kDay}};
+  r.expires_at_ms = received + (ExpiresFirst(n) ? 1 : 30) * kDay;
+  if (!ExpiresFirst(n)) r.field_expires_at_ms = {{"sender_ip", received + 7 * kDay}};
   r.smtp_code = 250;
   r.http_status = 200;
   r.processing_ms = 40;
@@ -67,7 +76,7 @@ std::vector<int64_t> WriterLatencies(Vault& vault, int64_t first, std::atomic<bo
   std::vector<int64_t> us;
   for (int64_t n = first; !stop.load(); ++n) {
     std::vector<MetadataRecord> one;
-    one.push_back(Record(n | 1));  // odd: expires on day 30, the sweep keeps it
+    one.push_back(Record(n | 1));  // expires on day 30 (n is past the oldest half): kept
     auto t = Clock::now();
     if (auto s = vault.Commit(std::move(one)); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.ToString().c_str());
@@ -95,6 +104,9 @@ int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const char* n_env = std::getenv("MAILRELAY_BENCH_RECORDS");
   const int64_t total = n_env ? std::atoll(n_env) : 2'000'000;
+  const char* layout = std::getenv("MAILRELAY_BENCH_LAYOUT");
+  if (layout != nullptr && std::string(layout) == "oldest") g_oldest_below = total / 2;
+  std::printf("layout: %s\n", g_oldest_below >= 0 ? "oldest half expires" : "interleaved");
   const std::string dir = mailrelay::bench::MakeBenchDir("sweep-bench").path;
   auto opened = mailrelay::bench::OpenBenchVault(dir);
   Vault& vault = *opened;
