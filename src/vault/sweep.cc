@@ -30,18 +30,12 @@ std::string DueSql() {
   return "SELECT " + RowColumns() + " FROM records WHERE next_expiry_ms <= ?1";
 }
 
-// ?1 now, ?2 cursor (next_expiry_ms), ?3 limit: rows that stay but have a field due; the row's
-// next_expiry_ms follows the ReadRow columns.
+// ?1 now, ?2 limit: the rows due first. Each row the sweep visits is deleted or has its due
+// fields cleared (its next_expiry_ms moves past now), so it leaves this range: every chunk starts
+// at the front again and reads only rows it will change.
 std::string SelectSql() {
   return "SELECT " + RowColumns() +
-         ", next_expiry_ms FROM records WHERE next_expiry_ms >= ?2 AND next_expiry_ms <= ?1 AND "
-         "expires_at_ms > ?1 ORDER BY next_expiry_ms LIMIT ?3";
-}
-
-// ?1 now, ?2 limit: the oldest whole-record expiries.
-std::string DeleteSql() {
-  return "DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE next_expiry_ms <= ?1 "
-         "AND expires_at_ms <= ?1 ORDER BY next_expiry_ms LIMIT ?2)";
+         " FROM records WHERE next_expiry_ms <= ?1 ORDER BY next_expiry_ms LIMIT ?2";
 }
 
 // ?1 seq, ?2 fields_expire_at_ms, ?3 next_expiry_ms, ?4.. one clear flag per field.
@@ -171,62 +165,55 @@ StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, 
   }
 }
 
-// Clears the expired fields of rows that stay (expires_at_ms > now), in next_expiry_ms order
-// from a cursor: a cleared row's next_expiry_ms moves past now, out of the range.
-StatusOr<bool> ClearExpiredFields(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
-                                  SweepCounts& counts) {
+// Deletes the records past their lifetime and clears the fields past theirs, in next_expiry_ms
+// order. One pass: a separate field pass scanned every row due for deletion (inside its write
+// transaction) to find the few it keeps, holding the lock >100 ms on a backlog.
+StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
+                            SweepCounts& counts) {
   MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql()));
   MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
-  int64_t cursor = std::numeric_limits<int64_t>::min();
-  return Paced(db, max_rows, pacer, "clearing expired fields", [&](int n) -> StatusOr<int> {
+  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
+  int64_t last_first_seq = -1;
+  return Paced(db, max_rows, pacer, "sweeping", [&](int n) -> StatusOr<int> {
     sel.Reset();
     sel.BindInt(1, now_ms);
-    sel.BindInt(2, cursor);
-    sel.BindInt(3, n);
+    sel.BindInt(2, n);
     std::vector<Row> rows;
     while (true) {
       MR_ASSIGN_OR_RETURN(bool row, sel.Step());
       if (!row) break;
       rows.push_back(ReadRow(sel));
-      cursor = sel.Int(2 + kFields);
     }
     sel.Reset();
+    if (!rows.empty() && rows.front().seq == last_first_seq) {
+      return Status::Internal("row " + std::to_string(last_first_seq) +
+                              " stayed due after the sweep changed it");
+    }
+    if (!rows.empty()) last_first_seq = rows.front().seq;
     for (const Row& r : rows) {
       Plan p = PlanRow(r, now_ms);
-      upd.Reset();
-      upd.BindInt(1, r.seq);
-      if (p.fields_expire) {
-        upd.BindInt(2, *p.fields_expire);
-      } else {
-        upd.BindNull(2);
+      Stmt& st = p.remove ? del : upd;
+      st.Reset();
+      st.BindInt(1, r.seq);
+      if (!p.remove) {
+        if (p.fields_expire) {
+          upd.BindInt(2, *p.fields_expire);
+        } else {
+          upd.BindNull(2);
+        }
+        upd.BindInt(3, p.next_expiry);
+        for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
       }
-      upd.BindInt(3, p.next_expiry);
-      for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
-      MR_RETURN_IF_ERROR(upd.Run());
-      if (db.changes() == 1) Count(p, counts);  // 0: an erasure took the row meanwhile
+      MR_RETURN_IF_ERROR(st.Run());
+      if (db.changes() == 1) Count(p, counts);
     }
     return static_cast<int>(rows.size());
   });
 }
 
-// Deletes whole-record expiries, oldest first, one set-based DELETE per chunk; counted exactly
-// by changes().
-StatusOr<bool> DeleteExpiredRecords(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
-                                    SweepCounts& counts) {
-  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare(DeleteSql()));
-  return Paced(db, max_rows, pacer, "deleting expired records", [&](int n) -> StatusOr<int> {
-    del.Reset();
-    del.BindInt(1, now_ms);
-    del.BindInt(2, n);
-    MR_RETURN_IF_ERROR(del.Run());
-    const int deleted = static_cast<int>(db.changes());
-    counts.records_deleted += deleted;
-    return deleted;
-  });
-}
-
-// PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches.
-constexpr int kVacuumPages = 256;
+// PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches:
+// moving a page rewrites it and its parent, so 256 pages held the lock ~60 ms; 64 hold ~15.
+constexpr int kVacuumPages = 64;
 Status VacuumPaced(Db& db, BatchPacer& pacer) {
   const std::string step = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
   while (true) {
@@ -285,13 +272,10 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
   }
   BatchPacer pacer;
   sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
-  // Fields first: afterwards every row left with next_expiry_ms <= now is a whole-record
-  // expiry, so the delete pass never skips over rows it keeps.
-  MR_ASSIGN_OR_RETURN(bool cleared, ClearExpiredFields(db, now_ms, batch, pacer, counts));
-  StatusOr<bool> deleted = DeleteExpiredRecords(db, now_ms, batch, pacer, counts);
+  StatusOr<bool> swept = SweepDueRows(db, now_ms, batch, pacer, counts);
   sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default hook again
-  MR_RETURN_IF_ERROR(deleted.status());
-  changed = cleared || *deleted;
+  MR_RETURN_IF_ERROR(swept.status());
+  changed = *swept;
   // secure_delete already overwrote the freed cells; give the free pages back to the file
   // system, a few hundred pages per transaction (each one moves pages and holds the lock).
   if (changed) MR_RETURN_IF_ERROR(VacuumPaced(db, pacer));

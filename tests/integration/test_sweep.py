@@ -9,6 +9,7 @@ import os
 import shutil
 import smtplib
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -172,7 +173,7 @@ class SweepUnderLoadTest(unittest.TestCase):
                 time.sleep(0.01)
 
     def test_smtp_transactions_do_not_wait_on_the_sweep(self):
-        self.fill(60)  # 6,000 records, all expired as of 2100
+        self.fill(120)  # 12,000 records, all expired as of 2100
         stop = threading.Event()
         samples = []
         load = threading.Thread(target=self.timed_transactions, args=(stop, samples))
@@ -188,7 +189,7 @@ class SweepUnderLoadTest(unittest.TestCase):
         finally:
             stop.set()
             load.join()
-        self.assertGreaterEqual(out["regions"]["us"]["records_deleted"], 6000)
+        self.assertGreaterEqual(out["regions"]["us"]["records_deleted"], 12000)
         # The relay logs how long each delivery waited for its vault commit (vault_us): that is
         # where a wait on the sweep's write lock shows, apart from CPU contention on 2 cores.
         vault_ms = {}
@@ -208,15 +209,18 @@ class SweepUnderLoadTest(unittest.TestCase):
 
         idle_vault = p99(vault_ms[x[3]] for x in idle)
         worst_vault = max(vault_ms[x[3]] for x in during)
-        # The goal is 50 ms; on a loaded 2-core machine an fsync or checkpoint behind the sweep's
-        # commit sometimes adds a little more (docs/retention.md), so the test allows 100.
-        self.assertLessEqual(worst_vault, idle_vault + 100,
+        idle_reply = p99(x[2] * 1000 for x in idle)
+        worst_reply = max(x[2] * 1000 for x in during)
+        print("sweep under load: %d records in %.2f s; vault commit idle p99 %.1f ms, worst during "
+              "%.1f ms; reply idle p99 %.1f ms, worst during %.1f ms"
+              % (out["regions"]["us"]["records_deleted"], sweep_ended - sweep_started, idle_vault,
+                 worst_vault, idle_reply, worst_reply), file=sys.stderr)
+        # Issue #6: no transaction waits more than 50 ms on the sweep.
+        self.assertLessEqual(worst_vault, idle_vault + 50,
                              "vault commit: idle p99 %.1f ms, worst during the sweep %.1f ms"
                              % (idle_vault, worst_vault))
         # End of DATA → reply, as the client sees it: that plus room for the sweep process's own
         # CPU use on a loaded 2-core machine.
-        idle_reply = p99(x[2] * 1000 for x in idle)
-        worst_reply = max(x[2] * 1000 for x in during)
         self.assertLessEqual(worst_reply, idle_reply + 200,
                              "reply: idle p99 %.1f ms, worst during the sweep %.1f ms"
                              % (idle_reply, worst_reply))
