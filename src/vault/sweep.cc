@@ -266,12 +266,20 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
     return counts;
   }
   bool changed = false;
-  if (capping) {
-    // A policy shorter than the one the rows were written under applies from this sweep on.
-    MR_ASSIGN_OR_RETURN(counts.expiries_capped, CapExpiries(db, *limits, batch));
-  }
   BatchPacer pacer;
   sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
+  if (capping) {
+    // A policy shorter than the one the rows were written under applies from this sweep on.
+    StatusOr<CapWalk> walk = CapWalk::Start(db, *limits);
+    StatusOr<bool> walked = walk.ok() ? Paced(db, batch, pacer, "capping expiries",
+                                              [&](int n) { return walk->Step(n); })
+                                      : walk.status();
+    if (!walked.ok()) {
+      sqlite3_wal_autocheckpoint(db.handle(), 1000);
+      return walked.status();
+    }
+    counts.expiries_capped = walk->capped();
+  }
   StatusOr<bool> swept = SweepDueRows(db, now_ms, batch, pacer, counts);
   sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default hook again
   MR_RETURN_IF_ERROR(swept.status());

@@ -122,11 +122,12 @@ StatusOr<bool> CapNeeded(Db& db, const CapLimits& limits) {
   return !applied || Shorter(limits, *applied);
 }
 
-StatusOr<int64_t> CapExpiries(Db& db, const CapLimits& limits, int batch) {
+StatusOr<CapWalk> CapWalk::Start(Db& db, const CapLimits& limits) {
+  CapWalk walk(db, limits);
   MR_ASSIGN_OR_RETURN(std::optional<CapLimits> applied, LoadApplied(db));
-  if (applied && *applied == limits) return int64_t{0};
-  if (applied && !Shorter(limits, *applied)) {
-    // Only longer: nothing stored can exceed it; remember it so a later shortening is seen.
+  if (applied && (*applied == limits || !Shorter(limits, *applied))) {
+    walk.done_ = true;
+    if (*applied == limits) return walk;
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
     Status s = StoreApplied(db, limits);
     if (!s.ok()) {
@@ -134,65 +135,61 @@ StatusOr<int64_t> CapExpiries(Db& db, const CapLimits& limits, int batch) {
       return s;
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    return int64_t{0};
+    return walk;
   }
-  MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare("SELECT " + ExpiryColumns() +
-                                           " FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
-  MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
-  int64_t capped = 0, after = 0;
+  MR_ASSIGN_OR_RETURN(walk.select_,
+                      db.Prepare("SELECT " + ExpiryColumns() +
+                                 " FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+  MR_ASSIGN_OR_RETURN(walk.update_, db.Prepare(UpdateSql()));
+  return walk;
+}
+
+StatusOr<int> CapWalk::Step(int n) {
+  if (done_) return 0;
+  select_.Reset();
+  select_.BindInt(1, after_);
+  select_.BindInt(2, n);
+  std::vector<ExpiryRow> rows;
   while (true) {
-    MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    auto run_batch = [&]() -> StatusOr<int> {
-      sel.Reset();
-      sel.BindInt(1, after);
-      sel.BindInt(2, batch);
-      std::vector<ExpiryRow> rows;
-      while (true) {
-        MR_ASSIGN_OR_RETURN(bool row, sel.Step());
-        if (!row) break;
-        rows.push_back(ReadExpiryRow(sel));
-      }
-      sel.Reset();
-      for (ExpiryRow& r : rows) {
-        after = r.seq;
-        if (!CapRow(r, limits)) continue;
-        std::optional<int64_t> fields;
-        for (const auto& f : r.field) {
-          if (f) fields = std::min(fields.value_or(*f), *f);
-        }
-        upd.Reset();
-        upd.BindInt(1, r.seq);
-        upd.BindInt(2, r.expires);
-        if (fields) {
-          upd.BindInt(3, *fields);
-        } else {
-          upd.BindNull(3);
-        }
-        upd.BindInt(4, std::min(r.expires, fields.value_or(r.expires)));
-        for (int i = 0; i < kFields; ++i) {
-          const auto& f = r.field[static_cast<size_t>(i)];
-          if (f) {
-            upd.BindInt(5 + i, *f);
-          } else {
-            upd.BindNull(5 + i);
-          }
-        }
-        MR_RETURN_IF_ERROR(upd.Run());
-        ++capped;
-      }
-      // The last batch also records the lifetimes as applied, in the same transaction.
-      if (static_cast<int>(rows.size()) < batch) MR_RETURN_IF_ERROR(StoreApplied(db, limits));
-      return static_cast<int>(rows.size());
-    };
-    StatusOr<int> n = run_batch();
-    if (!n.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return n.status().WithContext("capping expiries of " + db.path());
-    }
-    MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    if (*n < batch) break;
+    MR_ASSIGN_OR_RETURN(bool row, select_.Step());
+    if (!row) break;
+    rows.push_back(ReadExpiryRow(select_));
   }
-  return capped;
+  select_.Reset();
+  if (rows.empty()) {
+    done_ = true;
+    MR_RETURN_IF_ERROR(StoreApplied(*db_, limits_));
+    return 0;
+  }
+  for (ExpiryRow& r : rows) {
+    after_ = r.seq;
+    if (!CapRow(r, limits_)) continue;
+    std::optional<int64_t> fields;
+    for (const auto& f : r.field) {
+      if (f) fields = std::min(fields.value_or(*f), *f);
+    }
+    Stmt& upd = update_;
+    upd.Reset();
+    upd.BindInt(1, r.seq);
+    upd.BindInt(2, r.expires);
+    if (fields) {
+      upd.BindInt(3, *fields);
+    } else {
+      upd.BindNull(3);
+    }
+    upd.BindInt(4, std::min(r.expires, fields.value_or(r.expires)));
+    for (int i = 0; i < kFields; ++i) {
+      const auto& f = r.field[static_cast<size_t>(i)];
+      if (f) {
+        upd.BindInt(5 + i, *f);
+      } else {
+        upd.BindNull(5 + i);
+      }
+    }
+    MR_RETURN_IF_ERROR(upd.Run());
+    ++capped_;
+  }
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace mailrelay::vault

@@ -50,8 +50,26 @@ ExpiryRow ReadExpiryRow(const Stmt& s);
 // Returns true when rows may need capping: no lifetimes applied yet, or `limits` is shorter
 // than the ones applied last.
 StatusOr<bool> CapNeeded(Db& db, const CapLimits& limits);
-// Caps every row that needs it (when CapNeeded), `batch` rows per BEGIN IMMEDIATE, then records
-// `limits` as applied. Returns the number of rows changed.
-StatusOr<int64_t> CapExpiries(Db& db, const CapLimits& limits, int batch);
+// The capping walk over every row in seq order, one chunk at a time, for the sweep's paced
+// transactions (vault/sweep.cc): the caller runs each Step inside its own BEGIN IMMEDIATE.
+class CapWalk {
+ public:
+  // When `limits` is only longer than the ones applied, records them at once (its own
+  // transaction) and returns a walk that is already done: nothing stored can exceed them.
+  static StatusOr<CapWalk> Start(Db& db, const CapLimits& limits);
+  // Caps up to `n` rows after the cursor; returns how many it read. 0 = the walk is over: that
+  // step records `limits` as applied, in the caller's transaction.
+  StatusOr<int> Step(int n);
+  // The rows changed so far.
+  int64_t capped() const { return capped_; }
+
+ private:
+  CapWalk(Db& db, const CapLimits& limits) : db_(&db), limits_(limits) {}
+  Db* db_;
+  CapLimits limits_;
+  Stmt select_, update_;
+  bool done_ = false;
+  int64_t after_ = 0, capped_ = 0;
+};
 
 }  // namespace mailrelay::vault
