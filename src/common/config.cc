@@ -130,6 +130,9 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
     c.api.threads = a.value("threads", c.api.threads);
     c.api.dev_sink = a.value("dev_sink", false);
   }
+  if (doc.contains("retention")) {
+    c.sweep_interval_s = doc["retention"].value("sweep_interval_s", c.sweep_interval_s);
+  }
   std::set<std::string> ids;
   const auto routes = doc.value("routes", nlohmann::json::array());
   for (size_t i = 0; i < routes.size(); ++i) {

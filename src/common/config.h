@@ -66,8 +66,10 @@ struct Config {
   std::string source;  // file path, or "<quickstart>"
   bool quickstart = false;
   std::string data_dir = "./var";
-  std::string master_key_file;     // default: <data_dir>/master.key; $MAILRELAY_MASTER_KEY wins
-  int record_retention_days = 30;  // until policy/retention.json is read (next step)
+  std::string master_key_file;  // default: <data_dir>/master.key; $MAILRELAY_MASTER_KEY wins
+  // How often `serve` sweeps expired records (docs/retention.md); at most a day, so a record
+  // outlives its lifetime by less than that.
+  int sweep_interval_s = 600;
   std::string policy_dir;
   std::string default_region = "us";
   std::string log_level = "info";

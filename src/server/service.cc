@@ -151,7 +151,7 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }
-  Sweeper sweeper(**vault, **audit, kDefaultSweepInterval, retention);
+  Sweeper sweeper(**vault, **audit, std::chrono::seconds(config.sweep_interval_s), retention);
   sweeper.Start();
   PrintBanner(config, smtp.port(), api.port());
   if (config.quickstart) api::AnnounceQuickstartTokens(**vault, std::cerr);

@@ -1,7 +1,7 @@
 // server/sweeper.h — the retention sweep inside `serve`: a thread that sweeps the vault once at
-// start and then every `interval`, appending a retention.sweep audit entry (counts only) after
-// each sweep that changed something. Stop() wakes and joins it (a sweep in progress finishes
-// its current region first). docs/retention.md.
+// start and then every `interval` (the config's retention.sweep_interval_s), appending a
+// retention.sweep audit entry (counts only) after each sweep that changed something. Stop() wakes
+// and joins it (a sweep in progress finishes its current region first). docs/retention.md.
 #pragma once
 
 #include <chrono>
@@ -16,15 +16,12 @@
 
 namespace mailrelay::server {
 
-inline constexpr std::chrono::seconds kDefaultSweepInterval{600};
-
 class Sweeper {
  public:
   // `vault`, `audit` and `policy` (when given: stored expiries beyond it are capped, see
   // Vault::Sweep) must outlive the sweeper.
-  Sweeper(vault::Vault& vault, auditlog::AuditLog& audit,
-          std::chrono::milliseconds interval = kDefaultSweepInterval,
-          const RetentionPolicy* policy = nullptr);
+  Sweeper(vault::Vault& vault, auditlog::AuditLog& audit, std::chrono::milliseconds interval,
+          const RetentionPolicy* policy);
   ~Sweeper();  // Stop()
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;

@@ -52,6 +52,20 @@ TEST(ConfigTest, UnknownRegionIsRejected) {
   EXPECT_THAT(c.status().message(), HasSubstr("/routes/0/region"));
 }
 
+TEST(ConfigTest, SweepIntervalDefaultsToTenMinutesAndIsBoundedToADay) {
+  auto c = ConfigFromJson(json::object(), "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sweep_interval_s, 600);
+  c = ConfigFromJson({{"retention", {{"sweep_interval_s", 60}}}}, "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sweep_interval_s, 60);
+  for (int bad : {0, 86401}) {
+    c = ConfigFromJson({{"retention", {{"sweep_interval_s", bad}}}}, "c.json", ".");
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("/retention/sweep_interval_s"));
+  }
+}
+
 TEST(ConfigTest, DuplicateRouteIdsAreRejected) {
   auto c = ConfigFromJson({{"routes", {Route(), Route()}}}, "c.json", ".");
   ASSERT_FALSE(c.ok());
