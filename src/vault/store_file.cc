@@ -196,6 +196,12 @@ Status WriteKeyCheckFor(const std::string& db_path, const std::string& salt_from
   return WriteKeyCheck(db_path, keys, salt);
 }
 
+bool KeyCheckNames(const std::string& db_path, const keyring::KeySet& keys) {
+  std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
+  return f && f->header + " " + f->version == kKeyCheckHeader && f->scope == keys.scope() &&
+         f->value == keys.KeyCheckValue();
+}
+
 std::string KeyCheckSalt(const std::string& db_path) {
   std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
   return f ? f->salt : "";
