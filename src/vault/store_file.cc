@@ -178,6 +178,20 @@ Status ApplyConnectionPragmas(Db& db) {
   return Status::Ok();
 }
 
+// Returns kUnavailable when `path` no longer names the file (inode) `before` described: it was
+// replaced — a re-key's rename (`keys rotate`, `keys rotate-master`) — while this connection was
+// being opened, so what it holds open is the old, unlinked file. Writing there would be lost, and
+// its key check must never be written from it.
+Status CheckNotReplaced(const std::string& path, const struct stat& before) {
+  struct stat now {};
+  if (::stat(path.c_str(), &now) != 0 || now.st_ino != before.st_ino ||
+      now.st_dev != before.st_dev) {
+    return Status::Unavailable("vault file " + path +
+                               " was replaced (re-keyed) while it was being opened; try again");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string KeyCheckPath(const std::string& db_path) { return db_path + ".keycheck"; }
@@ -210,11 +224,17 @@ std::string KeyCheckSalt(const std::string& db_path) {
 std::string UnopenedFileSaltHex(const std::string& path) { return FileSaltHex(path); }
 
 StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys) {
+  struct stat before {};
+  if (::stat(path.c_str(), &before) != 0) {
+    return Status::NotFound("vault file " + path + " cannot be examined: " + std::strerror(errno));
+  }
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
   MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
   auto probe = db->QueryInt("SELECT count(*) FROM sqlite_master");
   if (!probe.ok()) return probe.status();
   MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
+  // From here this connection's lock keeps a re-key out (it needs the file to itself).
+  MR_RETURN_IF_ERROR(CheckNotReplaced(path, before));
   return db;
 }
 
@@ -278,6 +298,11 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     // here is the old, replaced file. Never rewrite the key check from it.
     return Status::Unavailable("vault file " + path + " was re-keyed (page-key version " +
                                std::to_string(on_disk) + ") while it was being opened; try again");
+  }
+  if (!fresh) {
+    // A re-key under another master key (`keys rotate-master`) leaves the version alone: what
+    // tells that the open file was replaced is its inode.
+    MR_RETURN_IF_ERROR(CheckNotReplaced(path, st));
   }
   const std::string salt_hex = OpenFileSaltHex(*db);
   if (ReadKeyCheck(path, keys, salt_hex) != KeyCheck::kMatches) {
