@@ -232,9 +232,10 @@ StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyr
   MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
   auto probe = db->QueryInt("SELECT count(*) FROM sqlite_master");
   if (!probe.ok()) return probe.status();
-  MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
-  // From here this connection's lock keeps a re-key out (it needs the file to itself).
+  // Before the first write (SQLite would refuse it on a moved file, SQLITE_READONLY_DBMOVED,
+  // with a less helpful message); once in WAL mode this connection keeps a re-key out.
   MR_RETURN_IF_ERROR(CheckNotReplaced(path, before));
+  MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
   return db;
 }
 
@@ -272,6 +273,7 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     }
     return tables.status();
   }
+  if (!fresh) MR_RETURN_IF_ERROR(CheckNotReplaced(path, st));  // see OpenConnection
   if (*tables == 0) {
     if (!fresh) {
       return Status::DataLoss("vault file " + path +
