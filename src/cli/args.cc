@@ -35,8 +35,9 @@ const std::set<std::string> kValueOptions = {"config",
                                              "scope-to",
                                              "defer-until",
                                              "policy-dir"};
-// `keys rotate` (cli/cmd_keys_rotate.cc).
-const std::set<std::string> kKeysRotateValueOptions = {"region", "batch-size", "max-batches"};
+// `keys rotate` (cli/cmd_keys_rotate.cc), `keys rotate-master` (cli/cmd_keys_master.cc).
+const std::set<std::string> kKeysRotateValueOptions = {"region", "batch-size", "max-batches",
+                                                       "new-key-file"};
 
 }  // namespace
 

@@ -16,6 +16,8 @@ constexpr char kKeysHelp[] =
     "       mailrelay keys public [--config FILE]\n"
     "       mailrelay keys rotate --region R [--batch-size N] [--max-batches N]\n"
     "                             [--skip-rekey | --rekey-only] [--actor NAME] [--config FILE]\n"
+    "       mailrelay keys new-master --out FILE\n"
+    "       mailrelay keys rotate-master --new-key-file FILE [--actor NAME] [--config FILE]\n"
     "\n"
     "init: creates the master key file (32 random bytes, hex, mode 0600) unless it exists or\n"
     "$MAILRELAY_MASTER_KEY is set, then creates every region's vault file and its keys.\n"
@@ -28,7 +30,12 @@ constexpr char kKeysHelp[] =
     "rotate: new field and blind-index keys for region R, every older record re-encrypted in\n"
     "short batches while serve runs (resumable), the old keys destroyed, then the SQLCipher file\n"
     "re-keyed (needs serve stopped: exits 75 otherwise; run it again). `keys rotate --help`\n"
-    "has the details; docs/keys.md \"Rotation\" the design.\n";
+    "has the details; docs/keys.md \"Rotation\" the design.\n"
+    "\n"
+    "new-master / rotate-master: a new master key file, then every vault file moved to it "
+    "(wrapped\n"
+    "keys re-wrapped, files re-keyed; needs serve stopped: exits 75 otherwise; resumable).\n"
+    "`keys rotate-master --help` has the details; docs/keys.md \"Master-key rotation\".\n";
 
 int KeysPublic(const Args& args) {
   if (Status s = args.Check({"config"}, {}, 1); !s.ok()) {
@@ -46,6 +53,12 @@ int KeysPublic(const Args& args) {
 
 int Keys(const Args& args) {
   if (!args.positional().empty() && args.positional()[0] == "rotate") return KeysRotate(args);
+  if (!args.positional().empty() && args.positional()[0] == "rotate-master") {
+    return KeysRotateMaster(args);
+  }
+  if (!args.positional().empty() && args.positional()[0] == "new-master") {
+    return KeysNewMaster(args);
+  }
   if (args.Flag("help") || args.positional().empty()) {
     std::cout << kKeysHelp;
     return args.Flag("help") ? 0 : kExitUsage;

@@ -27,6 +27,9 @@ int Parse(const Args& args);
 int Keys(const Args& args);
 // cli/cmd_keys_rotate.cc: `mailrelay keys rotate` (Keys dispatches to it).
 int KeysRotate(const Args& args);
+// cli/cmd_keys_master.cc: `mailrelay keys new-master` and `keys rotate-master`.
+int KeysNewMaster(const Args& args);
+int KeysRotateMaster(const Args& args);
 int Messages(const Args& args);
 int Audit(const Args& args);
 int Sweep(const Args& args);

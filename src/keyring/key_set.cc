@@ -159,6 +159,23 @@ StatusOr<SecretBytes> KeySet::Unwrap(const WrappedKey& w) const {
   return key;
 }
 
+StatusOr<WrappedKey> KeySet::Rewrap(const WrappedKey& wrapped, const KeySet& to) const {
+  if (to.scope_ != scope_) {
+    return Status::InvalidArgument("cannot re-wrap a key of key set '" + scope_ +
+                                   "' for key set '" + to.scope_ + "'");
+  }
+  MR_ASSIGN_OR_RETURN(SecretBytes key, Unwrap(wrapped));
+  MR_ASSIGN_OR_RETURN(WrappedKey out, to.Wrap(wrapped.purpose, wrapped.version, key));
+  out.created_at_ms = wrapped.created_at_ms;
+  // Proves the new row opens under the new wrapping key before anyone relies on it.
+  MR_ASSIGN_OR_RETURN(SecretBytes back, to.Unwrap(out));
+  if (!back.Equals(key)) {
+    return Status::Internal("re-wrapped key '" + wrapped.purpose + "' of key set '" + scope_ +
+                            "' does not unwrap to the same key");
+  }
+  return out;
+}
+
 Status KeySet::Load(WrappedKeyStore& store, const std::vector<std::string>& purposes,
                     bool create_missing) {
   MR_ASSIGN_OR_RETURN(WrappedKeySnapshot snap, store.LoadWrappedKeys());

@@ -127,6 +127,13 @@ class KeySet {
   // (kFailedPrecondition) to destroy the active version.
   Status DestroyKeyVersion(WrappedKeyStore& store, const std::string& purpose, uint32_t version);
 
+  // Master-key rotation: returns `wrapped` (a row of this scope's store) unwrapped with this
+  // set's wrapping key and wrapped again, fresh nonce, under `to`'s (same scope, derived from
+  // the new master key); purpose, version and created_at_ms are kept. Any purpose is accepted,
+  // including ones this build does not use. The key itself never leaves keyring/. kDataLoss if
+  // the row does not unwrap; kInvalidArgument if `to` has another scope.
+  StatusOr<WrappedKey> Rewrap(const WrappedKey& wrapped, const KeySet& to) const;
+
   KeySet(const KeySet&) = delete;
   KeySet& operator=(const KeySet&) = delete;
 

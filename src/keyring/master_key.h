@@ -33,6 +33,10 @@ class MasterKey {
   MasterKey(MasterKey&&) = default;
   MasterKey& operator=(MasterKey&&) = default;
 
+  // Returns true when both are the same key; constant time (master-key rotation refuses a new
+  // key equal to the old one).
+  bool Equals(const MasterKey& other) const { return bytes_.Equals(other.bytes_); }
+
  private:
   friend class KeySet;
   explicit MasterKey(SecretBytes bytes) : bytes_(std::move(bytes)) {}

@@ -7,8 +7,10 @@
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
 #include "vault/key_table.h"
+#include "vault/rekey.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
+#include "vault/vault.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -404,6 +406,12 @@ StatusOr<Hash> AuditStore::PerfectSubtreeHash(unsigned level, uint64_t index) co
 StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("audit log: data_dir is empty");
   AuditFiles files;
+  // `keys rotate-master` re-keys both files: complete (or discard) a re-key a crash interrupted
+  // before either key check is read (vault/rekey.h).
+  for (const char* name : {kControlFileName, kAuditFileName}) {
+    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(options.data_dir + "/" + name));
+    (void)rekeyed;
+  }
   {
     MR_ASSIGN_OR_RETURN(keyring::MasterKey master,
                         keyring::MasterKey::Load(options.master_key_path));
@@ -412,7 +420,7 @@ StatusOr<AuditFiles> OpenAuditFiles(const AuditFilesOptions& options) {
     MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> audit,
                         keyring::KeySet::Derive(master, kAuditScope));
     {
-      std::string control = options.data_dir + "/" + "control.db";
+      std::string control = options.data_dir + "/" + kControlFileName;
       {
         // Validate (and create) with OpenStoreFile, then work on a fresh connection: see
         // AuditStore::Open for why the validating connection is not kept.

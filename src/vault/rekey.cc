@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
@@ -55,8 +57,33 @@ Status AttachCopy(Db& db, const std::string& copy, const keyring::KeySet& new_ke
   });
 }
 
-// Exports `db`'s main database into the attached copy and checks the copy.
-Status ExportAndCheck(Db& db) {
+// Returns the row count of every table of schema `from` (sqlite_sequence included), by name.
+StatusOr<std::vector<std::pair<std::string, int64_t>>> TableCounts(Db& db,
+                                                                   const std::string& from) {
+  std::vector<std::string> names;
+  {
+    MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT name FROM main.sqlite_master WHERE type = "
+                                           "'table' ORDER BY name"));
+    while (true) {
+      MR_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      names.push_back(s.Text(0));
+    }
+  }
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const std::string& name : names) {
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT count(*) FROM " + from + "." + quoted));
+    MR_ASSIGN_OR_RETURN(bool row, s.Step());
+    out.emplace_back(name, row ? s.Int(0) : -1);
+  }
+  return out;
+}
+
+// Exports `db`'s main database into the attached copy, applies `edit`, and checks the copy.
+Status ExportAndCheck(Db& db, const RekeyCopyEdit& edit) {
   // Before anything is written to the copy: its page size (a must on SQLCipher 3.4.1) and the
   // incremental auto-vacuum every vault file is created with (docs/vault.md).
   MR_RETURN_IF_ERROR(db.Exec("PRAGMA rekeyed.cipher_page_size = 4096"));
@@ -65,17 +92,38 @@ Status ExportAndCheck(Db& db) {
   MR_ASSIGN_OR_RETURN(int64_t done, db.QueryInt("SELECT count(*) FROM (SELECT "
                                                 "sqlcipher_export('rekeyed'))"));
   (void)done;
-  MR_RETURN_IF_ERROR(db.Exec("DELETE FROM rekeyed.meta WHERE name LIKE 'rotation.%'"));
-  MR_ASSIGN_OR_RETURN(int64_t before, db.QueryInt("SELECT count(*) FROM main.records"));
-  MR_ASSIGN_OR_RETURN(int64_t after, db.QueryInt("SELECT count(*) FROM rekeyed.records"));
-  MR_ASSIGN_OR_RETURN(std::string check, db.QueryText("PRAGMA rekeyed.quick_check"));
-  if (before != after || check != "ok") {
+  // Every table of every kind of file (region, control.db, audit.db), before `edit` changes any.
+  MR_ASSIGN_OR_RETURN(auto before, TableCounts(db, "main"));
+  MR_ASSIGN_OR_RETURN(auto after, TableCounts(db, "rekeyed"));
+  if (before != after) {
+    std::string which;
+    for (size_t i = 0; i < before.size(); ++i) {
+      if (i >= after.size() || before[i] != after[i]) {
+        which = before[i].first + ": " + std::to_string(i < after.size() ? after[i].second : -1) +
+                " of " + std::to_string(before[i].second) + " rows";
+        break;
+      }
+    }
     return Status::Internal("vault file " + db.path() + ": the re-keyed copy does not match (" +
-                            std::to_string(after) + " of " + std::to_string(before) +
-                            " records, integrity check '" + check +
+                            which + "); the original is untouched");
+  }
+  if (edit) MR_RETURN_IF_ERROR(edit(db));
+  MR_ASSIGN_OR_RETURN(std::string check, db.QueryText("PRAGMA rekeyed.quick_check"));
+  if (check != "ok") {
+    return Status::Internal("vault file " + db.path() +
+                            ": the re-keyed copy does not match (integrity check '" + check +
                             "'); the original is untouched");
   }
   return db.Exec("DETACH DATABASE rekeyed");
+}
+
+std::function<Status(RekeyStep, const std::string&)>& Fault() {
+  static std::function<Status(RekeyStep, const std::string&)> fault;
+  return fault;
+}
+
+Status AtStep(RekeyStep step, const std::string& path) {
+  return Fault() ? Fault()(step, path) : Status::Ok();
 }
 
 // An flock on "<path>.rekey-lock" for as long as a re-key (or its completion) runs, so one
@@ -111,6 +159,10 @@ class RekeyLock {
 
 std::string RekeyCopyPath(const std::string& path) { return path + ".rekey"; }
 
+void SetRekeyFaultForTesting(std::function<Status(RekeyStep, const std::string& path)> fault) {
+  Fault() = std::move(fault);
+}
+
 Status RekeyFile(const std::string& path, const keyring::KeySet& old_keys,
                  const keyring::KeySet& new_keys) {
   if (new_keys.scope() != old_keys.scope() ||
@@ -118,6 +170,17 @@ Status RekeyFile(const std::string& path, const keyring::KeySet& old_keys,
     return Status::InvalidArgument("re-key of " + path +
                                    ": the new key set must be the next "
                                    "page-key version of the same scope");
+  }
+  // The rotation that asked for this re-key is finished in the copy that becomes the file.
+  return RekeyFileWith(path, old_keys, new_keys, [](Db& db) {
+    return db.Exec("DELETE FROM rekeyed.meta WHERE name LIKE 'rotation.%'");
+  });
+}
+
+Status RekeyFileWith(const std::string& path, const keyring::KeySet& old_keys,
+                     const keyring::KeySet& new_keys, const RekeyCopyEdit& edit) {
+  if (new_keys.scope() != old_keys.scope()) {
+    return Status::InvalidArgument("re-key of " + path + ": the key sets are of different scopes");
   }
   const std::string copy = RekeyCopyPath(path);
   MR_ASSIGN_OR_RETURN(std::optional<RekeyLock> lock, RekeyLock::Try(path));
@@ -151,16 +214,18 @@ Status RekeyFile(const std::string& path, const keyring::KeySet& old_keys,
   }
   ::close(fd);
   MR_RETURN_IF_ERROR(AttachCopy(*db, copy, new_keys));
-  Status exported = ExportAndCheck(*db);
+  Status exported = ExportAndCheck(*db, edit);
   if (!exported.ok()) {
     (void)db->Exec("DETACH DATABASE rekeyed");
     RemoveIfExists(copy);
     return exported;
   }
   MR_RETURN_IF_ERROR(FsyncPath(copy, false));
+  MR_RETURN_IF_ERROR(AtStep(RekeyStep::kCopyWritten, path));
   // The commit point: from here on the key-check file names the copy, and an interrupted re-key
   // is completed by FinishInterruptedRekey rather than discarded.
   MR_RETURN_IF_ERROR(WriteKeyCheckFor(path, copy, new_keys));
+  MR_RETURN_IF_ERROR(AtStep(RekeyStep::kCommitted, path));
   RemoveIfExists(path + "-wal");
   RemoveIfExists(path + "-shm");
   if (::rename(copy.c_str(), path.c_str()) != 0) {

@@ -5,10 +5,12 @@
 // docs/keys.md "Rotation" has the crash analysis.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/status.h"
 #include "keyring/key_set.h"
+#include "vault/sqlite.h"
 
 namespace mailrelay::vault {
 
@@ -21,6 +23,30 @@ namespace mailrelay::vault {
 // connections to `path`.
 Status RekeyFile(const std::string& path, const keyring::KeySet& old_keys,
                  const keyring::KeySet& new_keys);
+
+// What a re-key does to the copy once it holds every row, before the copy is checked and
+// published: runs on the re-key's connection with the copy attached as schema "rekeyed", and
+// must change the copy only. Master-key rotation re-wraps the wrapped keys here, so the copy
+// that becomes the file already holds them under the new wrapping key.
+using RekeyCopyEdit = std::function<Status(Db& db)>;
+
+// The mechanism under RekeyFile, for any two page keys of one scope (master-key rotation goes
+// from the old master's page key to the new master's): the same steps, lock and commit point,
+// with `edit` (may be empty) applied to the copy after the row counts were compared and before
+// the integrity check.
+Status RekeyFileWith(const std::string& path, const keyring::KeySet& old_keys,
+                     const keyring::KeySet& new_keys, const RekeyCopyEdit& edit);
+
+// Test seam: the points at which a crash leaves a re-key.
+enum class RekeyStep {
+  kCopyWritten,  // the copy is exported, edited, checked and fsynced; the key check is not
+                 // written yet (a crash here: the next open discards the copy)
+  kCommitted,    // the key check names the copy, which is not renamed yet (a crash here: the
+                 // next open completes the rename)
+};
+// Installs `fault` (an empty function removes it), called at each RekeyStep: a non-ok Status
+// makes the re-key return it at once, leaving the files as a crash at that step would. Tests only.
+void SetRekeyFaultForTesting(std::function<Status(RekeyStep, const std::string& path)> fault);
 
 // Completes or discards a re-key a crash interrupted: when "<path>.rekey" exists and the
 // key-check file already names its salt, renames it over `path` (the re-key had committed);

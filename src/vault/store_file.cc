@@ -191,6 +191,20 @@ Status ApplyConnectionPragmas(Db& db) {
   return Status::Ok();
 }
 
+// Returns kUnavailable when `path` no longer names the file (inode) `before` described: it was
+// replaced — a re-key's rename (`keys rotate`, `keys rotate-master`) — while this connection was
+// being opened, so what it holds open is the old, unlinked file. Writing there would be lost, and
+// its key check must never be written from it.
+Status CheckNotReplaced(const std::string& path, const struct stat& before) {
+  struct stat now {};
+  if (::stat(path.c_str(), &now) != 0 || now.st_ino != before.st_ino ||
+      now.st_dev != before.st_dev) {
+    return Status::Unavailable("vault file " + path +
+                               " was replaced (re-keyed) while it was being opened; try again");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string KeyCheckPath(const std::string& db_path) { return db_path + ".keycheck"; }
@@ -209,6 +223,12 @@ Status WriteKeyCheckFor(const std::string& db_path, const std::string& salt_from
   return WriteKeyCheck(db_path, keys, salt);
 }
 
+bool KeyCheckNames(const std::string& db_path, const keyring::KeySet& keys) {
+  std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
+  return f && f->header + " " + f->version == kKeyCheckHeader && f->scope == keys.scope() &&
+         f->value == keys.KeyCheckValue();
+}
+
 std::string KeyCheckSalt(const std::string& db_path) {
   std::optional<KeyCheckFields> f = ReadKeyCheckFields(db_path);
   return f ? f->salt : "";
@@ -217,10 +237,17 @@ std::string KeyCheckSalt(const std::string& db_path) {
 std::string UnopenedFileSaltHex(const std::string& path) { return FileSaltHex(path); }
 
 StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys) {
+  struct stat before {};
+  if (::stat(path.c_str(), &before) != 0) {
+    return Status::NotFound("vault file " + path + " cannot be examined: " + std::strerror(errno));
+  }
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, /*create=*/false));
   MR_RETURN_IF_ERROR(ApplyKeyAndPragmas(*db, keys));
   auto probe = db->QueryInt("SELECT count(*) FROM sqlite_master");
   if (!probe.ok()) return probe.status();
+  // Before the first write (SQLite would refuse it on a moved file, SQLITE_READONLY_DBMOVED,
+  // with a less helpful message); once in WAL mode this connection keeps a re-key out.
+  MR_RETURN_IF_ERROR(CheckNotReplaced(path, before));
   MR_RETURN_IF_ERROR(ApplyConnectionPragmas(*db));
   return db;
 }
@@ -259,6 +286,7 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     }
     return tables.status();
   }
+  if (!fresh) MR_RETURN_IF_ERROR(CheckNotReplaced(path, st));  // see OpenConnection
   if (*tables == 0) {
     if (!fresh) {
       return Status::DataLoss("vault file " + path +
@@ -285,6 +313,11 @@ StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyri
     // here is the old, replaced file. Never rewrite the key check from it.
     return Status::Unavailable("vault file " + path + " was re-keyed (page-key version " +
                                std::to_string(on_disk) + ") while it was being opened; try again");
+  }
+  if (!fresh) {
+    // A re-key under another master key (`keys rotate-master`) leaves the version alone: what
+    // tells that the open file was replaced is its inode.
+    MR_RETURN_IF_ERROR(CheckNotReplaced(path, st));
   }
   const std::string salt_hex = OpenFileSaltHex(*db);
   if (ReadKeyCheck(path, keys, salt_hex) != KeyCheck::kMatches) {

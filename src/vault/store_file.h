@@ -23,6 +23,9 @@ std::string KeyCheckPath(const std::string& db_path);
 // Returns the page-key version the key-check file of `db_path` names: 1 when it names none (a
 // file never re-keyed) or is missing; 0 when the field is unreadable (no key will match).
 uint32_t PageKeyVersion(const std::string& db_path);
+// Returns whether the key-check file of `db_path` was written for `keys` (its scope, and the
+// check value of its page key: the master key and page-key version), whatever salt it names.
+bool KeyCheckNames(const std::string& db_path, const keyring::KeySet& keys);
 // Returns the salt (hex) the key-check file of `db_path` names, "" if it has none.
 std::string KeyCheckSalt(const std::string& db_path);
 // Returns the hex of the first 16 bytes of `path`, "" if shorter. Only for a file this process

@@ -20,6 +20,7 @@
 #include "vault/key_table.h"
 #include "vault/lea_case_store.h"
 #include "vault/region_keys.h"
+#include "vault/rekey.h"
 #include "vault/sqlcipher_region_store.h"
 #include "vault/store_file.h"
 #include "vault/token_store.h"
@@ -114,6 +115,10 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options,
                         keyring::KeySet::Derive(master, keyring::kGlobalScope));
     std::string path = options.data_dir + "/" + kControlFileName;
     vault->control_path_ = path;
+    // `keys rotate-master` re-keys control.db too: a re-key a crash interrupted is completed
+    // (it had committed) or discarded before the key check is read.
+    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
+    if (rekeyed) log::Warn("vault.rekey_completed").Ident("file", log::Id("control")).Emit();
     MR_ASSIGN_OR_RETURN(
         std::unique_ptr<Db> db,
         OpenStoreFile(path, *vault->global_keys_, FileKind::kControl, options.create_if_missing));

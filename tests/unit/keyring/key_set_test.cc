@@ -306,5 +306,50 @@ TEST(KeySetTest, RegionKeySetHasNoAuditPseudonymKey) {
             StatusCode::kFailedPrecondition);
 }
 
+// Master-key rotation: every row re-wrapped under another master's wrapping key opens there,
+// to the same key (what it sealed still opens), and no longer under the old one.
+TEST(KeySetTest, RewrapMovesEveryRowToTheNewMastersWrappingKey) {
+  Region old_eu("eu", kKeyA);
+  const std::string sealed = Seal(*old_eu.keys, "r1", "subject", "hello");
+  auto old_index = old_eu.keys->BlindIndex("a@example.org");
+  ASSERT_TRUE(old_index.ok());
+  auto snap = old_eu.store.LoadWrappedKeys();
+  ASSERT_TRUE(snap.ok());
+  std::unique_ptr<KeySet> new_eu = MustDerive(kKeyB, "eu");
+  MemoryKeyStore moved;
+  std::vector<WrappedKey> rows;
+  for (const WrappedKey& w : snap->keys) {
+    auto r = old_eu.keys->Rewrap(w, *new_eu);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->purpose, w.purpose);
+    EXPECT_EQ(r->version, w.version);
+    EXPECT_EQ(r->created_at_ms, w.created_at_ms);
+    EXPECT_NE(r->wrapped, w.wrapped);
+    rows.push_back(*r);
+  }
+  ASSERT_TRUE(moved.InsertWrappedKeys(rows).ok());
+  ASSERT_TRUE(new_eu->Load(moved, kRegionPurposes, /*create_missing=*/false).ok());
+  auto opened = new_eu->OpenField("r1", "subject", sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(*opened, "hello");
+  EXPECT_EQ(*new_eu->BlindIndex("a@example.org"), *old_index);
+  // The old master's key set cannot unwrap the moved rows.
+  std::unique_ptr<KeySet> again_old = MustDerive(kKeyA, "eu");
+  EXPECT_EQ(again_old->Load(moved, kRegionPurposes, false).code(), StatusCode::kDataLoss);
+  // A row of another scope, or rows already moved, do not re-wrap.
+  std::unique_ptr<KeySet> new_us = MustDerive(kKeyB, "us");
+  EXPECT_EQ(old_eu.keys->Rewrap(snap->keys[0], *new_us).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(old_eu.keys->Rewrap(rows[0], *new_eu).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(KeySetTest, MasterKeyEqualsComparesTheKeys) {
+  auto a = MasterKey::FromHex(kKeyA, "a"), a2 = MasterKey::FromHex(kKeyA, "a2"),
+       b = MasterKey::FromHex(kKeyB, "b");
+  ASSERT_TRUE(a.ok() && a2.ok() && b.ok());
+  EXPECT_TRUE(a->Equals(*a2));
+  EXPECT_FALSE(a->Equals(*b));
+}
+
 }  // namespace
 }  // namespace mailrelay::keyring
