@@ -93,7 +93,9 @@ class RecordStore {
   // fields whose expiry <= now_ms (a cleared sender or recipient loses its index), reclaims the
   // space; bounded transactions. With `limits` (the region's lifetimes in force), stored
   // expiries beyond them are capped first (vault/sweep_cap.h). With `dry_run`, only counts.
-  virtual StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits) = 0;
+  // `progress`, when set, is called with the counts so far as the sweep goes.
+  virtual StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits,
+                                      const SweepProgress& progress) = 0;
 
   // Returns ok when every stored byte reads back intact; else kDataLoss naming the store.
   virtual Status Verify() = 0;

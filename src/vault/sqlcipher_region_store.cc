@@ -449,9 +449,10 @@ StatusOr<bool> SqlcipherRegionStore::ReclaimSpace() {
 }
 
 StatusOr<SweepCounts> SqlcipherRegionStore::Sweep(int64_t now_ms, bool dry_run,
-                                                  const CapLimits* limits) {
+                                                  const CapLimits* limits,
+                                                  const SweepProgress& progress) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenMaintenanceConnection());
-  return SweepRegion(*db, now_ms, dry_run, 1000, limits);
+  return SweepRegion(*db, now_ms, dry_run, 1000, limits, progress);
 }
 
 RecordStoreFactory SqlcipherRegionStore::Factory(std::string data_dir, bool create_if_missing) {

@@ -53,7 +53,8 @@ class SqlcipherRegionStore : public RecordStore {
   StatusOr<std::vector<EraseCandidate>> EraseCandidates(std::string_view prefix) override;
   StatusOr<uint64_t> DeleteRows(const std::vector<int64_t>& rows, size_t batch) override;
   StatusOr<bool> ReclaimSpace() override;
-  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits) override;
+  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits,
+                              const SweepProgress& progress) override;
   // PRAGMA quick_check: reads every page, which also checks each page's HMAC.
   Status Verify() override;
 

@@ -2,6 +2,7 @@
 #include "vault/sweep.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -135,7 +136,8 @@ void CheckpointBetweenBatches(Db& db) {
 // rows or the pacer's time budget, then pauses (vault/sweep_pace.h). Returns true when any row
 // was handled.
 template <typename Step>
-StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, Step step) {
+StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, Step step,
+                     const std::function<void()>& after_batch) {
   bool any = false;
   while (true) {
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
@@ -156,6 +158,7 @@ StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, 
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
     pacer.End();
+    if (after_batch) after_batch();
     if (!dry) {
       CheckpointBetweenBatches(db);
       pacer.Pause();
@@ -169,46 +172,49 @@ StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, 
 // order. One pass: a separate field pass scanned every row due for deletion (inside its write
 // transaction) to find the few it keeps, holding the lock >100 ms on a backlog.
 StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
-                            SweepCounts& counts) {
+                            SweepCounts& counts, const std::function<void()>& after_batch) {
   MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql()));
   MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
   MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
   int64_t last_first_seq = -1;
-  return Paced(db, max_rows, pacer, "sweeping", [&](int n) -> StatusOr<int> {
-    sel.Reset();
-    sel.BindInt(1, now_ms);
-    sel.BindInt(2, n);
-    std::vector<Row> rows;
-    while (true) {
-      MR_ASSIGN_OR_RETURN(bool row, sel.Step());
-      if (!row) break;
-      rows.push_back(ReadRow(sel));
-    }
-    sel.Reset();
-    if (!rows.empty() && rows.front().seq == last_first_seq) {
-      return Status::Internal("row " + std::to_string(last_first_seq) +
-                              " stayed due after the sweep changed it");
-    }
-    if (!rows.empty()) last_first_seq = rows.front().seq;
-    for (const Row& r : rows) {
-      Plan p = PlanRow(r, now_ms);
-      Stmt& st = p.remove ? del : upd;
-      st.Reset();
-      st.BindInt(1, r.seq);
-      if (!p.remove) {
-        if (p.fields_expire) {
-          upd.BindInt(2, *p.fields_expire);
-        } else {
-          upd.BindNull(2);
+  return Paced(
+      db, max_rows, pacer, "sweeping",
+      [&](int n) -> StatusOr<int> {
+        sel.Reset();
+        sel.BindInt(1, now_ms);
+        sel.BindInt(2, n);
+        std::vector<Row> rows;
+        while (true) {
+          MR_ASSIGN_OR_RETURN(bool row, sel.Step());
+          if (!row) break;
+          rows.push_back(ReadRow(sel));
         }
-        upd.BindInt(3, p.next_expiry);
-        for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
-      }
-      MR_RETURN_IF_ERROR(st.Run());
-      if (db.changes() == 1) Count(p, counts);
-    }
-    return static_cast<int>(rows.size());
-  });
+        sel.Reset();
+        if (!rows.empty() && rows.front().seq == last_first_seq) {
+          return Status::Internal("row " + std::to_string(last_first_seq) +
+                                  " stayed due after the sweep changed it");
+        }
+        if (!rows.empty()) last_first_seq = rows.front().seq;
+        for (const Row& r : rows) {
+          Plan p = PlanRow(r, now_ms);
+          Stmt& st = p.remove ? del : upd;
+          st.Reset();
+          st.BindInt(1, r.seq);
+          if (!p.remove) {
+            if (p.fields_expire) {
+              upd.BindInt(2, *p.fields_expire);
+            } else {
+              upd.BindNull(2);
+            }
+            upd.BindInt(3, p.next_expiry);
+            for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
+          }
+          MR_RETURN_IF_ERROR(st.Run());
+          if (db.changes() == 1) Count(p, counts);
+        }
+        return static_cast<int>(rows.size());
+      },
+      after_batch);
 }
 
 // PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches:
@@ -236,7 +242,7 @@ Status VacuumPaced(Db& db, BatchPacer& pacer) {
 }  // namespace
 
 StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch,
-                                  const CapLimits* limits) {
+                                  const CapLimits* limits, const SweepProgress& progress) {
   SweepCounts counts;
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
   bool capping = false;
@@ -267,20 +273,27 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
   }
   bool changed = false;
   BatchPacer pacer;
+  std::function<void()> after_batch;
+  if (progress) after_batch = [&] { progress(counts); };
   sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
   if (capping) {
     // A policy shorter than the one the rows were written under applies from this sweep on.
     StatusOr<CapWalk> walk = CapWalk::Start(db, *limits);
-    StatusOr<bool> walked = walk.ok() ? Paced(db, batch, pacer, "capping expiries",
-                                              [&](int n) { return walk->Step(n); })
-                                      : walk.status();
+    StatusOr<bool> walked =
+        walk.ok() ? Paced(
+                        db, batch, pacer, "capping expiries", [&](int n) { return walk->Step(n); },
+                        [&] {
+                          counts.expiries_capped = walk->capped();
+                          if (after_batch) after_batch();
+                        })
+                  : walk.status();
     if (!walked.ok()) {
       sqlite3_wal_autocheckpoint(db.handle(), 1000);
       return walked.status();
     }
     counts.expiries_capped = walk->capped();
   }
-  StatusOr<bool> swept = SweepDueRows(db, now_ms, batch, pacer, counts);
+  StatusOr<bool> swept = SweepDueRows(db, now_ms, batch, pacer, counts, after_batch);
   sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default hook again
   MR_RETURN_IF_ERROR(swept.status());
   changed = *swept;

@@ -18,8 +18,10 @@ namespace mailrelay::vault {
 
 // Sweeps `db` (a connection to a region file) as of `now_ms`. With `dry_run`, counts what a
 // sweep would do and changes nothing. With `limits` (the region's lifetimes in force), stored
-// expiries beyond them are capped first (vault/sweep_cap.h).
+// expiries beyond them are capped first (vault/sweep_cap.h). `progress`, when set, is called
+// after each batch.
 StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch = 1000,
-                                  const CapLimits* limits = nullptr);
+                                  const CapLimits* limits = nullptr,
+                                  const SweepProgress& progress = {});
 
 }  // namespace mailrelay::vault

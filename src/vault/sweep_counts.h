@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -19,5 +20,8 @@ struct SweepCounts {
   int64_t batches = 0;
   int64_t max_batch_hold_us = 0;
 };
+
+// Called after each committed sweep batch with the counts so far (a progress line on a TTY).
+using SweepProgress = std::function<void(const SweepCounts& so_far)>;
 
 }  // namespace mailrelay::vault

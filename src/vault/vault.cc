@@ -141,14 +141,18 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options,
   return vault;
 }
 
-StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(int64_t now_ms, bool dry_run,
-                                                          const RetentionPolicy* policy) {
+StatusOr<std::map<std::string, SweepCounts>> Vault::Sweep(
+    int64_t now_ms, bool dry_run, const RetentionPolicy* policy,
+    const std::function<void(const std::string& region, const SweepCounts&)>& progress) {
   std::map<std::string, SweepCounts> out;
   for (const std::string& region : regions_) {
     std::optional<CapLimits> limits;
     if (policy != nullptr) limits = CapLimitsFrom(policy->For(region));
+    SweepProgress region_progress;
+    if (progress) region_progress = [&](const SweepCounts& c) { progress(region, c); };
     MR_ASSIGN_OR_RETURN(out[region],
-                        Region(region)->store->Sweep(now_ms, dry_run, limits ? &*limits : nullptr));
+                        Region(region)->store->Sweep(now_ms, dry_run, limits ? &*limits : nullptr,
+                                                     region_progress));
   }
   return out;
 }

@@ -99,9 +99,11 @@ class Vault {
   // expires_at_ms <= now_ms, clears fields whose expiry <= now_ms (they read back ""), frees
   // the space. With `dry_run`, only counts. Returns the counts by region id. With `policy`
   // (the retention in force), stored expiries beyond its lifetimes are capped first, so a
-  // shortened policy applies to records written before it (docs/retention.md).
-  StatusOr<std::map<std::string, SweepCounts>> Sweep(int64_t now_ms, bool dry_run = false,
-                                                     const RetentionPolicy* policy = nullptr);
+  // shortened policy applies to records written before it (docs/retention.md). `progress`,
+  // when set, is called with the region and its counts so far after each batch.
+  StatusOr<std::map<std::string, SweepCounts>> Sweep(
+      int64_t now_ms, bool dry_run = false, const RetentionPolicy* policy = nullptr,
+      const std::function<void(const std::string& region, const SweepCounts&)>& progress = {});
 
   const std::vector<std::string>& regions() const { return regions_; }
 

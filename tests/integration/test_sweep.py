@@ -6,6 +6,7 @@ records at the next sweep, and a retention beyond policy/dpa.json refused at sta
 import datetime
 import json
 import os
+import pty
 import shutil
 import smtplib
 import subprocess
@@ -121,6 +122,36 @@ class SweepTest(unittest.TestCase):
         text = json.dumps(sweeps)
         for personal in [SENDER, "canary-sweep", SUBJECT, "127.0.0.1", "ok2.test", "eu.test"]:
             self.assertNotIn(personal, text)
+
+    def test_progress_goes_to_a_terminal_and_the_json_to_stdout(self):
+        for i in range(3):
+            self.send("progress%d@ok2.test" % i)
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([MAILRELAY_BIN, "sweep", "--config", self.config, "--now",
+                                   "2100-01-01T00:00:00Z"], stdout=subprocess.PIPE,
+                                  stderr=slave, text=True, timeout=60)
+            os.close(slave)
+            slave = None
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the terminal's other end is closed and drained
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(proc.returncode, 0)
+        out = json.loads(proc.stdout)  # stdout stays pure JSON
+        self.assertGreaterEqual(out["regions"]["us"]["records_deleted"], 3)
+        text = shown.decode()
+        self.assertRegex(text, r"mailrelay sweep: us: \d+ records deleted, \d+ fields cleared")
+        self.assertNotIn("ok2.test", text)
 
     def test_bad_now_is_a_usage_error(self):
         out = run("sweep", "--config", self.config, "--now", "yesterday", check=False)

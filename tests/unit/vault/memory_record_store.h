@@ -109,7 +109,8 @@ class MemoryRecordStore : public RecordStore {
 
   // Deletes expired records, clears expired fields (a cleared sender or recipient loses its
   // index). `limits` is not applied: capping is the SQLCipher backend's own test's subject.
-  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* /*limits*/) override {
+  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* /*limits*/,
+                              const SweepProgress& /*progress*/) override {
     std::lock_guard lock(mu_);
     SweepCounts counts;
     for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;

@@ -2,7 +2,9 @@
 // clearing, per-region counts, dry runs, the space freed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
@@ -162,6 +164,31 @@ TEST_F(SweepTest, CountsPerRegionAndBatchesBeyondOneTransaction) {
   if (!ec) {
     EXPECT_EQ(wal, 0u);
   }
+}
+
+// Progress comes after each committed batch, per region, with counts that only grow and end
+// at the sweep's result.
+TEST_F(SweepTest, ReportsProgressAfterEachBatch) {
+  auto v = MustOpen();
+  std::vector<MetadataRecord> recs;
+  for (int i = 0; i < 3000; ++i) {
+    MetadataRecord r = SampleRecord("us", i, kT0 + i);
+    r.expires_at_ms = kT0 + kDay;
+    recs.push_back(r);
+  }
+  ASSERT_TRUE(v->Commit(recs).ok());
+  std::map<std::string, std::vector<int64_t>> by_region;
+  auto c = v->Sweep(kT0 + kDay, false, nullptr,
+                    [&](const std::string& region, const SweepCounts& so_far) {
+                      by_region[region].push_back(so_far.records_deleted);
+                    });
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(by_region["eu"].back(), 0);
+  const std::vector<int64_t>& seen = by_region["us"];
+  ASSERT_GE(seen.size(), 3u);  // at most 1,000 rows per batch
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), 3000);
+  EXPECT_EQ((*c)["us"].records_deleted, 3000);
 }
 
 TEST_F(SweepTest, FreedSpaceGoesBackToTheFileSystem) {
