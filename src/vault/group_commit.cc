@@ -42,28 +42,60 @@ GroupCommitter::Stats GroupCommitter::stats() const {
   return stats_;
 }
 
+Status GroupCommitter::RunOnWriter(const std::function<Status()>& task) {
+  Task t;
+  t.run = &task;
+  std::unique_lock lock(mu_);
+  if (stopping_) return Status::Unavailable("vault is closing; the maintenance did not run");
+  tasks_.push_back(&t);
+  work_.notify_one();
+  t.done_cv.wait(lock, [&t] { return t.done; });
+  return t.status;
+}
+
+void GroupCommitter::WriteWaiting() {
+  std::unique_lock lock(mu_);
+  if (!queue_.empty()) WriteQueue(lock);
+}
+
+void GroupCommitter::WriteQueue(std::unique_lock<std::mutex>& lock) {
+  std::vector<CommitBatch*> group(queue_.begin(), queue_.end());
+  queue_.clear();
+  last_group_ = group.size();
+  lock.unlock();
+  write_(group);
+  lock.lock();
+  for (CommitBatch* b : group) {
+    b->done = true;
+    b->done_cv.notify_one();  // under the lock: the batch may be gone once its caller wakes
+  }
+  stats_.groups += 1;
+  stats_.batches += group.size();
+}
+
 void GroupCommitter::Run() {
-  std::vector<CommitBatch*> group;
+  std::unique_lock lock(mu_);
   while (true) {
-    {
-      std::unique_lock lock(mu_);
-      work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued was written
+    work_.wait(lock, [this] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+    if (!queue_.empty()) {
       if (gather_.count() > 0 && queue_.size() < last_group_) {
         work_.wait_for(lock, gather_, [this] { return stopping_ || queue_.size() >= last_group_; });
       }
-      last_group_ = queue_.size();
-      group.assign(queue_.begin(), queue_.end());
-      queue_.clear();
+      WriteQueue(lock);
+      continue;
     }
-    write_(group);
-    std::lock_guard lock(mu_);
-    for (CommitBatch* b : group) {
-      b->done = true;
-      b->done_cv.notify_one();  // under the lock: the batch may be gone once its caller wakes
+    if (!tasks_.empty()) {
+      Task* t = tasks_.front();
+      tasks_.pop_front();
+      lock.unlock();
+      Status s = (*t->run)();
+      lock.lock();
+      t->status = std::move(s);
+      t->done = true;
+      t->done_cv.notify_one();
+      continue;
     }
-    stats_.groups += 1;
-    stats_.batches += group.size();
+    return;  // stopping, and everything queued was written
   }
 }
 

@@ -1,6 +1,8 @@
 // vault/group_commit.h — group commit: one writer thread per region takes every batch that is
 // waiting, writes them all in one transaction (one fsync), then wakes each waiter with its own
-// batch's status. Internal to vault/. Thread-safe.
+// batch's status. Maintenance (the retention sweep) runs on the same thread and connection as
+// a task that writes the waiting groups between its own transactions. Internal to vault/.
+// Thread-safe.
 //
 //   GroupCommitter committer([&](std::vector<CommitBatch*>& group) { store.WriteGroup(group); });
 //   CommitBatch batch{&records};
@@ -54,6 +56,15 @@ class GroupCommitter {
   // Blocks until `batch` was written or failed; returns its status.
   Status Wait(CommitBatch* batch);
 
+  // Runs `task` on the writer thread, after the group in progress, and returns its status.
+  // Batches queued meanwhile wait until the task calls WriteWaiting, which it should do after
+  // each of its transactions: then a commit waits for one of them at most, and the task shares
+  // the writer's connection and its warm page cache (another connection's cache is emptied by
+  // every commit the writer makes). kUnavailable once the committer is stopping.
+  Status RunOnWriter(const std::function<Status()>& task);
+  // From inside a task only: writes the batches waiting now, as one group.
+  void WriteWaiting();
+
   struct Stats {
     uint64_t groups = 0;   // transactions
     uint64_t batches = 0;  // Commit calls served
@@ -61,13 +72,23 @@ class GroupCommitter {
   Stats stats() const;
 
  private:
+  struct Task {
+    const std::function<Status()>* run;
+    Status status;
+    bool done = false;
+    std::condition_variable done_cv;
+  };
   void Run();
+  // Takes the queue as one group (the caller holds `lock`), writes it without the lock and
+  // wakes its callers.
+  void WriteQueue(std::unique_lock<std::mutex>& lock);
   WriteFn write_;
   const std::chrono::microseconds gather_;
   size_t last_group_ = 0;  // writer thread only
   mutable std::mutex mu_;
   std::condition_variable work_;  // the writer waits for batches
   std::deque<CommitBatch*> queue_;
+  std::deque<Task*> tasks_;
   bool stopping_ = false;
   Stats stats_;
   std::thread thread_;  // last: starts after everything above exists

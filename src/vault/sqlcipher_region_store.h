@@ -94,6 +94,7 @@ class SqlcipherRegionStore : public RecordStore {
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false, checkpoint_stop_ = false;  // guarded by checkpoint_mu_
   std::atomic<int> checkpointed_frames_{0};  // WAL frames the last checkpoint had copied
+  std::atomic<bool> maintenance_{false};     // a sweep runs on the writer: checkpoint sooner
   std::thread checkpoint_thread_;
   std::unique_ptr<GroupCommitter> committer_;  // last: its thread uses everything above
 };

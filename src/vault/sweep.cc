@@ -131,20 +131,26 @@ void CheckpointBetweenBatches(Db& db) {
   wal_frames = 0;
 }
 
+// How a pass's transactions are timed, reported and separated.
+struct Pacing {
+  BatchPacer pacer;
+  std::function<void()> after_batch;  // progress
+  std::function<void()> yield;        // lets writers in: a pause, or the waiting groups written
+};
+
 // Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
 // in BEGIN IMMEDIATE transactions until it runs dry: each transaction ends after `max_rows`
-// rows or the pacer's time budget, then pauses (vault/sweep_pace.h). Returns true when any row
+// rows or the pacer's time budget, then yields (vault/sweep_pace.h). Returns true when any row
 // was handled.
 template <typename Step>
-StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, Step step,
-                     const std::function<void()>& after_batch) {
+StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Step step) {
   bool any = false;
   while (true) {
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    pacer.Begin();
+    pacing.pacer.Begin();
     int rows = 0;
     bool dry = false;
-    while (rows < max_rows && !pacer.OverBudget()) {
+    while (rows < max_rows && !pacing.pacer.OverBudget()) {
       StatusOr<int> n = step(std::min(kChunk, max_rows - rows));
       if (!n.ok()) {
         (void)db.Exec("ROLLBACK");
@@ -157,12 +163,9 @@ StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, 
       }
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    pacer.End();
-    if (after_batch) after_batch();
-    if (!dry) {
-      CheckpointBetweenBatches(db);
-      pacer.Pause();
-    }
+    pacing.pacer.End();
+    if (pacing.after_batch) pacing.after_batch();
+    if (!dry) pacing.yield();
     if (rows > 0) any = true;
     if (dry) return any;
   }
@@ -171,85 +174,76 @@ StatusOr<bool> Paced(Db& db, int max_rows, BatchPacer& pacer, const char* what, 
 // Deletes the records past their lifetime and clears the fields past theirs, in next_expiry_ms
 // order. One pass: a separate field pass scanned every row due for deletion (inside its write
 // transaction) to find the few it keeps, holding the lock >100 ms on a backlog.
-StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, BatchPacer& pacer,
-                            SweepCounts& counts, const std::function<void()>& after_batch) {
+StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, Pacing& pacing,
+                            SweepCounts& counts) {
   MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(SelectSql()));
   MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
   MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
   int64_t last_first_seq = -1;
-  return Paced(
-      db, max_rows, pacer, "sweeping",
-      [&](int n) -> StatusOr<int> {
-        sel.Reset();
-        sel.BindInt(1, now_ms);
-        sel.BindInt(2, n);
-        std::vector<Row> rows;
-        while (true) {
-          MR_ASSIGN_OR_RETURN(bool row, sel.Step());
-          if (!row) break;
-          rows.push_back(ReadRow(sel));
+  return Paced(db, max_rows, pacing, "sweeping", [&](int n) -> StatusOr<int> {
+    sel.Reset();
+    sel.BindInt(1, now_ms);
+    sel.BindInt(2, n);
+    std::vector<Row> rows;
+    while (true) {
+      MR_ASSIGN_OR_RETURN(bool row, sel.Step());
+      if (!row) break;
+      rows.push_back(ReadRow(sel));
+    }
+    sel.Reset();
+    if (!rows.empty() && rows.front().seq == last_first_seq) {
+      return Status::Internal("row " + std::to_string(last_first_seq) +
+                              " stayed due after the sweep changed it");
+    }
+    if (!rows.empty()) last_first_seq = rows.front().seq;
+    for (const Row& r : rows) {
+      Plan p = PlanRow(r, now_ms);
+      Stmt& st = p.remove ? del : upd;
+      st.Reset();
+      st.BindInt(1, r.seq);
+      if (!p.remove) {
+        if (p.fields_expire) {
+          upd.BindInt(2, *p.fields_expire);
+        } else {
+          upd.BindNull(2);
         }
-        sel.Reset();
-        if (!rows.empty() && rows.front().seq == last_first_seq) {
-          return Status::Internal("row " + std::to_string(last_first_seq) +
-                                  " stayed due after the sweep changed it");
-        }
-        if (!rows.empty()) last_first_seq = rows.front().seq;
-        for (const Row& r : rows) {
-          Plan p = PlanRow(r, now_ms);
-          Stmt& st = p.remove ? del : upd;
-          st.Reset();
-          st.BindInt(1, r.seq);
-          if (!p.remove) {
-            if (p.fields_expire) {
-              upd.BindInt(2, *p.fields_expire);
-            } else {
-              upd.BindNull(2);
-            }
-            upd.BindInt(3, p.next_expiry);
-            for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
-          }
-          MR_RETURN_IF_ERROR(st.Run());
-          if (db.changes() == 1) Count(p, counts);
-        }
-        return static_cast<int>(rows.size());
-      },
-      after_batch);
+        upd.BindInt(3, p.next_expiry);
+        for (int i = 0; i < kFields; ++i) upd.BindInt(4 + i, p.clear[i] ? 1 : 0);
+      }
+      MR_RETURN_IF_ERROR(st.Run());
+      if (db.changes() == 1) Count(p, counts);
+    }
+    return static_cast<int>(rows.size());
+  });
 }
 
 // PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches:
 // moving a page rewrites it and its parent, so 256 pages held the lock ~60 ms; 64 hold ~15.
 constexpr int kVacuumPages = 64;
-Status VacuumPaced(Db& db, BatchPacer& pacer) {
+Status VacuumPaced(Db& db, Pacing& pacing) {
   const std::string step = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
   while (true) {
     MR_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
     if (free_pages == 0) return Status::Ok();
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    pacer.Begin();
+    pacing.pacer.Begin();
     Status s = db.Exec(step.c_str());
     if (!s.ok()) {
       (void)db.Exec("ROLLBACK");
       return s;
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    pacer.End();
+    pacing.pacer.End();
     if (free_pages <= kVacuumPages) return Status::Ok();
-    pacer.Pause();
+    pacing.yield();
   }
 }
 
-}  // namespace
-
-StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch,
-                                  const CapLimits* limits, const SweepProgress& progress) {
+// Counts what a sweep would do; changes nothing.
+StatusOr<SweepCounts> DryRun(Db& db, int64_t now_ms, const CapLimits* limits, bool capping) {
   SweepCounts counts;
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
-  bool capping = false;
-  if (limits != nullptr) {
-    MR_ASSIGN_OR_RETURN(capping, CapNeeded(db, *limits));
-  }
-  if (dry_run && capping) {
+  if (capping) {
     // What the sweep would do after capping: every row, capped in memory.
     MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare("SELECT " + ExpiryColumns() + " FROM records"));
     while (true) {
@@ -261,47 +255,70 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batc
     }
     return counts;
   }
-  if (dry_run) {
-    MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(DueSql()));
-    sel.BindInt(1, now_ms);
-    while (true) {
-      MR_ASSIGN_OR_RETURN(bool row, sel.Step());
-      if (!row) break;
-      Count(PlanRow(ReadRow(sel), now_ms), counts);
-    }
-    return counts;
+  MR_ASSIGN_OR_RETURN(Stmt sel, db.Prepare(DueSql()));
+  sel.BindInt(1, now_ms);
+  while (true) {
+    MR_ASSIGN_OR_RETURN(bool row, sel.Step());
+    if (!row) break;
+    Count(PlanRow(ReadRow(sel), now_ms), counts);
   }
-  bool changed = false;
-  BatchPacer pacer;
-  std::function<void()> after_batch;
-  if (progress) after_batch = [&] { progress(counts); };
-  sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
+  return counts;
+}
+
+// The capping pass, then the due rows, then the vacuum.
+Status SweepPasses(Db& db, int64_t now_ms, const SweepOptions& options, bool capping,
+                   Pacing& pacing, SweepCounts& counts) {
   if (capping) {
     // A policy shorter than the one the rows were written under applies from this sweep on.
-    StatusOr<CapWalk> walk = CapWalk::Start(db, *limits);
+    MR_ASSIGN_OR_RETURN(CapWalk walk, CapWalk::Start(db, *options.limits));
+    const std::function<void()> progress = pacing.after_batch;
+    pacing.after_batch = [&] {
+      counts.expiries_capped = walk.capped();
+      if (progress) progress();
+    };
     StatusOr<bool> walked =
-        walk.ok() ? Paced(
-                        db, batch, pacer, "capping expiries", [&](int n) { return walk->Step(n); },
-                        [&] {
-                          counts.expiries_capped = walk->capped();
-                          if (after_batch) after_batch();
-                        })
-                  : walk.status();
-    if (!walked.ok()) {
-      sqlite3_wal_autocheckpoint(db.handle(), 1000);
-      return walked.status();
-    }
-    counts.expiries_capped = walk->capped();
+        Paced(db, options.batch, pacing, "capping expiries", [&](int n) { return walk.Step(n); });
+    pacing.after_batch = progress;
+    MR_RETURN_IF_ERROR(walked.status());
+    counts.expiries_capped = walk.capped();
   }
-  StatusOr<bool> swept = SweepDueRows(db, now_ms, batch, pacer, counts, after_batch);
-  sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default hook again
-  MR_RETURN_IF_ERROR(swept.status());
-  changed = *swept;
+  MR_ASSIGN_OR_RETURN(bool changed, SweepDueRows(db, now_ms, options.batch, pacing, counts));
   // secure_delete already overwrote the freed cells; give the free pages back to the file
-  // system, a few hundred pages per transaction (each one moves pages and holds the lock).
-  if (changed) MR_RETURN_IF_ERROR(VacuumPaced(db, pacer));
-  counts.batches = pacer.batches();
-  counts.max_batch_hold_us = pacer.max_hold_us();
+  // system, a few dozen pages per transaction (each one moves pages and holds the lock).
+  if (changed) MR_RETURN_IF_ERROR(VacuumPaced(db, pacing));
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
+                                  const SweepOptions& options) {
+  bool capping = false;
+  if (options.limits != nullptr) {
+    MR_ASSIGN_OR_RETURN(capping, CapNeeded(db, *options.limits));
+  }
+  if (dry_run) return DryRun(db, now_ms, options.limits, capping);
+  SweepCounts counts;
+  for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
+  Pacing pacing;
+  if (options.progress) pacing.after_batch = [&] { options.progress(counts); };
+  const bool own_connection = !options.between_batches;
+  if (own_connection) {
+    // This connection checkpoints between batches itself (not inside COMMIT) and pauses so a
+    // writer waiting for the lock gets it.
+    sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
+    pacing.yield = [&] {
+      CheckpointBetweenBatches(db);
+      pacing.pacer.Pause();
+    };
+  } else {
+    pacing.yield = options.between_batches;
+  }
+  Status passes = SweepPasses(db, now_ms, options, capping, pacing, counts);
+  if (own_connection) sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default again
+  MR_RETURN_IF_ERROR(passes);
+  counts.batches = pacing.pacer.batches();
+  counts.max_batch_hold_us = pacing.pacer.max_hold_us();
   // Truncate the WAL that held the pre-sweep frames — also when this sweep changed nothing: a
   // truncate an earlier sweep could not finish (a reader held an old snapshot) leaves frames
   // with deleted data in the WAL, and this retries it (the forensic canary test). A PASSIVE

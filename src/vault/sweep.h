@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "common/status.h"
 #include "vault/sqlite.h"
@@ -16,12 +17,19 @@
 
 namespace mailrelay::vault {
 
+struct SweepOptions {
+  int batch = 1000;                   // rows per transaction at most (a time budget also ends one)
+  const CapLimits* limits = nullptr;  // the region's lifetimes in force: cap longer expiries first
+  SweepProgress progress;             // called after each batch
+  // Set when `db` is the region's writer connection and the sweep runs on its thread: called
+  // between batches instead of pausing (GroupCommitter::WriteWaiting), and the connection's own
+  // WAL hook (the background checkpointer) is left in place.
+  std::function<void()> between_batches;
+};
+
 // Sweeps `db` (a connection to a region file) as of `now_ms`. With `dry_run`, counts what a
-// sweep would do and changes nothing. With `limits` (the region's lifetimes in force), stored
-// expiries beyond them are capped first (vault/sweep_cap.h). `progress`, when set, is called
-// after each batch.
-StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run, int batch = 1000,
-                                  const CapLimits* limits = nullptr,
-                                  const SweepProgress& progress = {});
+// sweep would do and changes nothing (vault/sweep_cap.h for the capping).
+StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
+                                  const SweepOptions& options = {});
 
 }  // namespace mailrelay::vault

@@ -111,5 +111,42 @@ TEST(GroupCommitTest, GatherWindowIsOnlyABoundOnTheWait) {
   EXPECT_EQ(c.stats().batches, 3u);
 }
 
+// A maintenance task runs on the writer thread; a commit queued while it runs is written when
+// the task calls WriteWaiting (between its transactions), not after the whole task.
+TEST(GroupCommitTest, ATaskRunsOnTheWriterAndWritesWaitingBatchesBetweenItsSteps) {
+  std::thread::id writer_thread;
+  std::atomic<int> written{0};
+  GroupCommitter c([&](std::vector<CommitBatch*>& group) {
+    writer_thread = std::this_thread::get_id();
+    written += static_cast<int>(group.size());
+  });
+  std::vector<StoredRecord> one(1);
+  CommitBatch warm(&one);
+  c.Enqueue(&warm);
+  ASSERT_TRUE(c.Wait(&warm).ok());
+
+  CommitBatch during(&one);
+  std::thread committer;
+  std::promise<void> queued;  // outlives the committer's set_value
+  int written_before_write_waiting = -1, written_after = -1;
+  Status ran = c.RunOnWriter([&] {
+    EXPECT_EQ(std::this_thread::get_id(), writer_thread);
+    committer = std::thread([&] {
+      c.Enqueue(&during);
+      queued.set_value();
+      EXPECT_TRUE(c.Wait(&during).ok());
+    });
+    queued.get_future().wait();  // queued while the task holds the writer
+    written_before_write_waiting = written.load();
+    c.WriteWaiting();
+    written_after = written.load();
+    return Status::DataLoss("task result");
+  });
+  committer.join();
+  EXPECT_EQ(ran.code(), StatusCode::kDataLoss);  // the task's own status comes back
+  EXPECT_EQ(written_before_write_waiting, 1);
+  EXPECT_EQ(written_after, 2);
+}
+
 }  // namespace
 }  // namespace mailrelay::vault
