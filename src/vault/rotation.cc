@@ -14,14 +14,12 @@
 #include "vault/rekey.h"
 #include "vault/rotation_state.h"
 #include "vault/store_file.h"
+#include "vault/sweep_pace.h"
 
 namespace mailrelay::vault {
 namespace {
 
 constexpr size_t kMaxBatchSize = 100000;
-// The longest pause between two batches: SQLite's busy handler (sqlite3_busy_timeout) retries a
-// held lock at most every 100 ms.
-constexpr int64_t kMaxPauseMs = 100;
 
 int64_t WallNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -217,12 +215,10 @@ StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::stri
         progress.total = std::max(progress.total, progress.done);
         progress.batches = result.batches;
         if (rotate.progress) rotate.progress(progress);
-        // Let waiting writers in. SQLite's busy handler polls a held lock every 100 ms at most,
-        // so a writer that began waiting during a batch gets the lock in a pause that long;
-        // pausing as long as the batch held the lock (up to that) keeps the rotation at >= 50 %
-        // duty.
-        std::this_thread::sleep_for(
-            std::chrono::milliseconds(std::clamp<int64_t>(out.locked_ms, 1, kMaxPauseMs)));
+        // Let waiting writers in: they poll the lock every millisecond (vault/store_file.cc),
+        // so a short pause is enough. Without one the rotation re-took the lock right after
+        // each commit and a waiting writer starved.
+        std::this_thread::sleep_for(kSweepPause);
       }
       MR_ASSIGN_OR_RETURN(bool clean, DestroyOldVersions(*db, *keys, *state));
       if (!clean) state->cursor = 0;
