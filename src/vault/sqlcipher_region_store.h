@@ -3,8 +3,9 @@
 // Holds the file's page key (to open it) and nothing else: field and blind-index keys stay
 // with the Vault (vault/record_store.h). Key rotation (vault/rotation.h) and the page re-key
 // (vault/rekey.h) work on the file directly: SQLCipher-specific maintenance, not interface.
-// Thread-safe: writes go through the region's single writer thread; reads share one reader
-// connection under a mutex (WAL lets it read while the writer writes).
+// Thread-safe: writes, and the retention sweep between them, go through the region's single
+// writer thread; reads share one reader connection under a mutex (WAL lets it read while the
+// writer writes); erasures use a connection of their own.
 #pragma once
 
 #include <atomic>

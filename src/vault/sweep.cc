@@ -114,23 +114,6 @@ void Count(const Plan& p, SweepCounts& c) {
   }
 }
 
-// The frames in the WAL after this connection's last commit (its sqlite3_wal_hook).
-int OnWalCommit(void* frames, sqlite3*, const char*, int n) {
-  *static_cast<int*>(frames) = n;
-  return SQLITE_OK;
-}
-thread_local int wal_frames = 0;  // set by OnWalCommit, read right after COMMIT (same thread)
-
-// Replaces the auto-checkpoint, which would run inside COMMIT: between batches, once the WAL
-// holds kCheckpointFrames, a PASSIVE checkpoint copies it back (writers go on meanwhile).
-constexpr int kCheckpointFrames = 4096;
-void CheckpointBetweenBatches(Db& db) {
-  if (wal_frames < kCheckpointFrames) return;
-  (void)sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                  nullptr);
-  wal_frames = 0;
-}
-
 // How a pass's transactions are timed, reported and separated.
 struct Pacing {
   BatchPacer pacer;
@@ -302,20 +285,12 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
   Pacing pacing;
   if (options.progress) pacing.after_batch = [&] { options.progress(counts); };
-  const bool own_connection = !options.between_batches;
-  if (own_connection) {
-    // This connection checkpoints between batches itself (not inside COMMIT) and pauses so a
-    // writer waiting for the lock gets it.
-    sqlite3_wal_hook(db.handle(), &OnWalCommit, &wal_frames);
-    pacing.yield = [&] {
-      CheckpointBetweenBatches(db);
-      pacing.pacer.Pause();
-    };
-  } else {
+  if (options.between_batches) {
     pacing.yield = options.between_batches;
+  } else {
+    pacing.yield = [&] { pacing.pacer.Pause(); };
   }
   Status passes = SweepPasses(db, now_ms, options, capping, pacing, counts);
-  if (own_connection) sqlite3_wal_autocheckpoint(db.handle(), 1000);  // SQLite's default again
   MR_RETURN_IF_ERROR(passes);
   counts.batches = pacing.pacer.batches();
   counts.max_batch_hold_us = pacing.pacer.max_hold_us();

@@ -21,9 +21,8 @@ struct SweepOptions {
   int batch = 1000;                   // rows per transaction at most (a time budget also ends one)
   const CapLimits* limits = nullptr;  // the region's lifetimes in force: cap longer expiries first
   SweepProgress progress;             // called after each batch
-  // Set when `db` is the region's writer connection and the sweep runs on its thread: called
-  // between batches instead of pausing (GroupCommitter::WriteWaiting), and the connection's own
-  // WAL hook (the background checkpointer) is left in place.
+  // Called between batches to let writers in (the store writes its waiting commit groups and
+  // pauses); unset: BatchPacer::Pause.
   std::function<void()> between_batches;
 };
 

@@ -124,11 +124,19 @@ int main() {
   std::printf("fill: %lld records in %.1f s (%.0f records/s)\n", static_cast<long long>(total),
               Seconds(started), static_cast<double>(total) / Seconds(started));
 
-  // Sweep as of day 2 under the policy they were written with (30 days, sender_ip 7): the
-  // first sweep of the file also records the lifetimes applied (one capping walk, no change).
+  // Sweep as of day 2 under the policy they were written with (30 days, sender_ip 7). A file's
+  // first sweep walks every row once to record the lifetimes applied (vault/sweep_cap.h): that
+  // one-time walk runs first, as of a time when nothing is due, and is timed on its own.
   mailrelay::RetentionPolicy p30;
   p30.default_lifetimes.record_days = 30;
   p30.default_lifetimes.field_days["sender_ip"] = 7;
+  started = Clock::now();
+  if (auto first = vault.Sweep(kT0, false, &p30); !first.ok()) {
+    std::fprintf(stderr, "%s\n", first.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("first sweep (records the lifetimes applied; nothing due): %.1f s\n",
+              Seconds(started));
   // A concurrent writer: its commit latency for 3 s idle, then during the sweep.
   std::atomic<bool> stop{false};
   std::vector<int64_t> idle, during;
