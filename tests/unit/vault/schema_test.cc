@@ -22,6 +22,14 @@ class SchemaTest : public testing::VaultFixture {
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return std::move(db).value();
   }
+  // The EXPLAIN QUERY PLAN details of `sql`, joined with "; ".
+  static std::string QueryPlan(Db& db, const std::string& sql) {
+    auto plan = db.Prepare("EXPLAIN QUERY PLAN " + sql);
+    EXPECT_TRUE(plan.ok()) << sql;
+    std::string out;
+    while (plan.ok() && *plan->Step()) out += plan->Text(3) + "; ";
+    return out;
+  }
   std::unique_ptr<keyring::KeySet> keys_;
 };
 
@@ -56,13 +64,7 @@ TEST_F(SchemaTest, FileFromANewerMailrelayIsRefused) {
 TEST_F(SchemaTest, LookupsSeekTheBlindIndexesDayByDay) {
   ASSERT_NE(MustOpen(), nullptr);
   auto db = Connect("eu");
-  auto plan_of = [&](const std::string& sql) {
-    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + sql);
-    EXPECT_TRUE(plan.ok()) << sql;
-    std::string out;
-    while (*plan->Step()) out += plan->Text(3) + "; ";
-    return out;
-  };
+  auto plan_of = [&](const std::string& sql) { return QueryPlan(*db, sql); };
   for (std::string index : {"sender", "recipient"}) {
     std::string probe = plan_of("SELECT id FROM records WHERE expires_at_ms / 86400000 = 5 AND " +
                                 index + "_index = x'0102030405060708'");
@@ -130,13 +132,7 @@ TEST_F(SchemaTest, FindsASubjectAcrossExpiryDays) {
 TEST_F(SchemaTest, EveryQueryUsesItsIndex) {
   ASSERT_NE(MustOpen(), nullptr);
   auto db = Connect("eu");
-  auto plan_of = [&](const std::string& sql) {
-    auto plan = db->Prepare("EXPLAIN QUERY PLAN " + sql);
-    EXPECT_TRUE(plan.ok()) << sql;
-    std::string out;
-    while (*plan->Step()) out += plan->Text(3) + "; ";
-    return out;
-  };
+  auto plan_of = [&](const std::string& sql) { return QueryPlan(*db, sql); };
   std::string newest = plan_of(
       "SELECT id FROM records WHERE smtp_code BETWEEN 200 AND 299 AND received_at_ms >= 5 AND "
       "(received_at_ms < 9 OR (received_at_ms = 9 AND id < 'x')) "
