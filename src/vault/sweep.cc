@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <limits>
 #include <optional>
 #include <vector>
 
@@ -201,7 +200,7 @@ StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, Pacing& pacing
 }
 
 // PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches:
-// moving a page rewrites it and its parent, so 256 pages held the lock ~60 ms; 64 hold ~15.
+// moving a page rewrites it and its parent, and 256 pages per step held the lock up to ~60 ms.
 constexpr int kVacuumPages = 64;
 Status VacuumPaced(Db& db, Pacing& pacing) {
   const std::string step = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
@@ -290,8 +289,7 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   } else {
     pacing.yield = [&] { pacing.pacer.Pause(); };
   }
-  Status passes = SweepPasses(db, now_ms, options, capping, pacing, counts);
-  MR_RETURN_IF_ERROR(passes);
+  MR_RETURN_IF_ERROR(SweepPasses(db, now_ms, options, capping, pacing, counts));
   counts.batches = pacing.pacer.batches();
   counts.max_batch_hold_us = pacing.pacer.max_hold_us();
   // Truncate the WAL that held the pre-sweep frames — also when this sweep changed nothing: a
