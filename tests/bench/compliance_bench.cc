@@ -24,7 +24,6 @@
 
 #include "auditlog/audit_log.h"
 #include "bench_vault.h"
-#include "common/ids.h"
 #include "compliance/compliance_service.h"
 #include "vault/vault.h"
 
@@ -46,26 +45,8 @@ double Ms(Clock::time_point since) {
 }
 
 MetadataRecord Record(int64_t n, bool subject) {
-  MetadataRecord r;
-  int64_t now_ms = 1'780'000'000'000 + n;
-  r.id = mailrelay::NewSortableId(static_cast<uint64_t>(now_ms));
-  r.message_id_ref = "m" + std::to_string(n);
-  r.received_at_ms = now_ms;
-  r.expires_at_ms = now_ms + 30LL * 86'400'000;
-  r.smtp_code = 250;
-  r.http_status = 200;
-  r.processing_ms = 40;
-  r.size = 12'345;
-  r.account = "acct" + std::to_string(n % 100);
-  r.route = "route" + std::to_string(n % 20);
-  r.region = kRegions[n % 3];
-  r.sender_ip = "198.51.100." + std::to_string(n % 250);
-  r.message_id = "<" + std::to_string(n) + ".bench@mta.example>";
-  r.sender = "sender" + std::to_string(n % 50'000) + "@senders.example";
-  r.recipient = "rcpt" + std::to_string(n) + "@customer.example";
+  MetadataRecord r = mailrelay::bench::BenchRecord(n, 1'780'000'000'000 + n, kRegions[n % 3]);
   if (subject) (n / 3) % 2 == 0 ? r.sender = kSubject : r.recipient = kSubject;
-  r.subject = "Invoice " + std::to_string(n) + " for your recent order";
-  r.server_response = "{\"ok\":true,\"id\":" + std::to_string(n) + "}";
   return r;
 }
 

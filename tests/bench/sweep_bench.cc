@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "bench_vault.h"
-#include "common/ids.h"
 #include "common/retention.h"
 #include "vault/vault.h"
 
@@ -43,26 +42,10 @@ bool ExpiresFirst(int64_t n) { return g_oldest_below >= 0 ? n < g_oldest_below :
 
 // Records that ExpiresFirst expire on day 1, the others on day 30 (sender_ip on day 7).
 MetadataRecord Record(int64_t n) {
-  MetadataRecord r;
   const int64_t received = kT0 + n;
-  r.id = mailrelay::NewSortableId(static_cast<uint64_t>(received));
-  r.message_id_ref = "m" + std::to_string(n);
-  r.received_at_ms = received;
+  MetadataRecord r = mailrelay::bench::BenchRecord(n, received, "us");
   r.expires_at_ms = received + (ExpiresFirst(n) ? 1 : 30) * kDay;
   if (!ExpiresFirst(n)) r.field_expires_at_ms = {{"sender_ip", received + 7 * kDay}};
-  r.smtp_code = 250;
-  r.http_status = 200;
-  r.processing_ms = 40;
-  r.size = 12'345;
-  r.account = "acct" + std::to_string(n % 100);
-  r.route = "route" + std::to_string(n % 20);
-  r.region = "us";
-  r.sender_ip = "198.51.100." + std::to_string(n % 250);
-  r.message_id = "<" + std::to_string(n) + ".bench@mta.example>";
-  r.sender = "sender" + std::to_string(n % 50'000) + "@senders.example";
-  r.recipient = "rcpt" + std::to_string(n) + "@customer.example";
-  r.subject = "Invoice " + std::to_string(n) + " for your recent order";
-  r.server_response = "{\"ok\":true,\"id\":" + std::to_string(n) + "}";
   return r;
 }
 

@@ -26,7 +26,6 @@
 #include <vector>
 
 #include "bench_vault.h"
-#include "common/ids.h"
 #include "vault/vault.h"
 
 namespace {
@@ -35,7 +34,6 @@ using mailrelay::vault::MetadataRecord;
 using mailrelay::vault::Vault;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kSenders = 50'000;  // each sender appears on ~records/50k records
 const char* const kRegions[] = {"us", "eu", "ap"};
 
 std::atomic<int64_t> g_next{0};
@@ -51,26 +49,9 @@ double CpuSeconds() {
 // One record every 2.592 s: 1,000,000 of them span the 30 days of retention, so a lookup probes
 // the blind indexes under each of ~30 expiry days (vault/schema.cc v2), as in production.
 MetadataRecord Record(int64_t n) {
-  MetadataRecord r;
-  int64_t now_ms = 1'700'000'000'000 + n * 2'592;
-  r.id = mailrelay::NewSortableId(static_cast<uint64_t>(now_ms));
-  r.message_id_ref = "m" + std::to_string(n);
-  r.received_at_ms = now_ms;
-  r.expires_at_ms = now_ms + 30LL * 86'400'000;
-  r.field_expires_at_ms = {{"sender_ip", now_ms + 7LL * 86'400'000}};
-  r.smtp_code = 250;
-  r.http_status = 200;
-  r.processing_ms = 40;
-  r.size = 12'345;
-  r.account = "acct" + std::to_string(n % 100);
-  r.route = "route" + std::to_string(n % 20);
-  r.region = kRegions[n % 3];
-  r.sender_ip = "198.51.100." + std::to_string(n % 250);
-  r.message_id = "<" + std::to_string(n) + ".bench@mta.example>";
-  r.sender = "sender" + std::to_string(n % kSenders) + "@senders.example";
-  r.recipient = "rcpt" + std::to_string(n) + "@customer.example";
-  r.subject = "Invoice " + std::to_string(n) + " for your recent order";
-  r.server_response = "{\"ok\":true,\"id\":" + std::to_string(n) + "}";
+  const int64_t received = 1'700'000'000'000 + n * 2'592;
+  MetadataRecord r = mailrelay::bench::BenchRecord(n, received, kRegions[n % 3]);
+  r.field_expires_at_ms = {{"sender_ip", received + 7LL * 86'400'000}};
   return r;
 }
 
@@ -196,7 +177,8 @@ int main() {
     auto t0 = Clock::now();
     auto a = v.FindBySubject("rcpt" + std::to_string(k) + "@customer.example");
     auto t1 = Clock::now();
-    auto b = v.FindBySubject("sender" + std::to_string(k % kSenders) + "@senders.example");
+    auto b = v.FindBySubject("sender" + std::to_string(k % mailrelay::bench::kBenchSenders) +
+                             "@senders.example");
     auto t2 = Clock::now();
     auto c = v.FindBySubject("nobody" + std::to_string(k) + "@nowhere.example");
     auto t3 = Clock::now();
@@ -212,7 +194,8 @@ int main() {
   std::printf("  recipient, ~1 record:   p50 %.3f ms  p99 %.3f ms\n", Percentile(one, 0.5),
               Percentile(one, 0.99));
   std::printf("  sender, ~%lld records:    p50 %.3f ms  p99 %.3f ms\n",
-              static_cast<long long>(n / kSenders), Percentile(many, 0.5), Percentile(many, 0.99));
+              static_cast<long long>(n / mailrelay::bench::kBenchSenders), Percentile(many, 0.5),
+              Percentile(many, 0.99));
   std::printf("  unknown address:        p50 %.3f ms  p99 %.3f ms\n", Percentile(none, 0.5),
               Percentile(none, 0.99));
   uintmax_t bytes = 0, wal = 0;
