@@ -216,7 +216,7 @@ class Handler : public HTTPRequestHandler {
   }
 
   static void AuditUnavailable(HTTPServerResponse& response, const Status& s) {
-    log::Error("api.audit_read_failed").Num("status_code", static_cast<int64_t>(s.code())).Emit();
+    log::Error("api.audit_read_failed").Ident("status", log::Id(StatusCodeName(s.code()))).Emit();
     ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                "audit log unavailable; try again");
   }
@@ -363,7 +363,7 @@ class Handler : public HTTPRequestHandler {
         } else {
           vault::WipeString(header);
           log::Error("api.token_store_failed")
-              .Num("status_code", static_cast<int64_t>(info.status().code()))
+              .Ident("status", log::Id(StatusCodeName(info.status().code())))
               .Emit();
           ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                      "token store unavailable; try again");
@@ -418,7 +418,7 @@ class Handler : public HTTPRequestHandler {
         ReplyError(response, HTTPResponse::HTTP_BAD_REQUEST, "cursor: " + page.status().message());
       } else {
         log::Error("api.messages_failed")
-            .Num("status_code", static_cast<int64_t>(page.status().code()))
+            .Ident("status", log::Id(StatusCodeName(page.status().code())))
             .Emit();
         ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                    "message history unavailable; try again");
@@ -437,7 +437,7 @@ class Handler : public HTTPRequestHandler {
     AccessRecorder& recorder = ctx_.recorder ? *ctx_.recorder : noop;
     if (Status s = recorder.Record(event); !s.ok()) {
       log::Error("api.access_record_failed")
-          .Num("status_code", static_cast<int64_t>(s.code()))
+          .Ident("status", log::Id(StatusCodeName(s.code())))
           .Emit();
       ReplyError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                  "access could not be recorded; nothing disclosed");

@@ -60,7 +60,10 @@ smtp::Reply MapOutcome(const HttpOutcome& outcome, std::string_view mailrelay_id
   return {451, "4.3.0", "Endpoint answered HTTP " + std::to_string(status) + "; try again later"};
 }
 
-smtp::Reply VaultCommitFailedReply() {
+smtp::Reply VaultCommitFailedReply(StatusCode why) {
+  if (why == StatusCode::kResourceExhausted) {
+    return {451, "4.3.0", "Insufficient local storage for message metadata; try again later"};
+  }
   return {451, "4.3.0", "Temporary local problem storing message metadata; try again later"};
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
 #include "smtp/reply.h"
 
 namespace mailrelay::relay {
@@ -30,8 +31,9 @@ inline constexpr size_t kMaxBodyExcerpt = 2048;
 // (carrying the first line of a text/plain body), 451 otherwise.
 smtp::Reply MapOutcome(const HttpOutcome& outcome, std::string_view mailrelay_id);
 
-// Returns the reply when the metadata could not be committed: the sender retries.
-smtp::Reply VaultCommitFailedReply();
+// Returns the reply when the metadata could not be committed: 451 4.3.0, the sender retries
+// (DESIGN.md). A full disk (kResourceExhausted) says so in the text, for the sender's log.
+smtp::Reply VaultCommitFailedReply(StatusCode why);
 
 // Returns `text` made safe for an SMTP reply: its first line, printable ASCII only,
 // at most 200 characters.

@@ -133,9 +133,9 @@ smtp::Reply DeliveryPipeline::Deliver(const smtp::Deliver& message) {
     // X-Mailrelay-Delivery-Id. Without the record we must not claim delivery.
     log::Error("vault.commit_failed")
         .Ident("message", log::Id(message.id))
-        .Num("status_code", static_cast<int64_t>(committed.code()))
+        .Ident("status", log::Id(StatusCodeName(committed.code())))
         .Emit();
-    reply = relay::VaultCommitFailedReply();
+    reply = relay::VaultCommitFailedReply(committed.code());
   }
 
   metrics_.delivery_ms_total += static_cast<uint64_t>(processing_ms);

@@ -117,6 +117,15 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
     return ExitCodeForVaultError(vault.status());
   }
+  // The API reads control.db on every request (tokens, law-enforcement cases): open it now and
+  // keep it open, so a disk that fills later cannot stop SQLite creating its -wal and -shm
+  // files and lock every caller out.
+  for (Status s : {(*vault)->Tokens().status(), (*vault)->LeaCases().status()}) {
+    if (!s.ok()) {
+      std::cerr << "mailrelay: " << s.message() << "\n";
+      return ExitCodeForVaultError(s);
+    }
+  }
   // The audit log stays open for the whole run (API reads append to it).
   auto audit = auditlog::OpenLocalAuditLog(
       {config.data_dir, config.master_key_file, /*create_if_missing=*/config.quickstart});

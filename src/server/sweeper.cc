@@ -58,7 +58,7 @@ void Sweeper::SweepOnce() {
   auto counts = vault_.Sweep(now_ms, /*dry_run=*/false, policy_);
   if (!counts.ok()) {
     log::Error("retention.sweep_failed")
-        .Num("status_code", static_cast<int64_t>(counts.status().code()))
+        .Ident("status", log::Id(StatusCodeName(counts.status().code())))
         .Emit();
     return;
   }
@@ -82,7 +82,7 @@ void Sweeper::SweepOnce() {
   auto appended = audit_.Append({"system", "retention.sweep", std::move(details)});
   if (!appended.ok()) {
     log::Error("retention.sweep_not_audited")
-        .Num("status_code", static_cast<int64_t>(appended.status().code()))
+        .Ident("status", log::Id(StatusCodeName(appended.status().code())))
         .Emit();
   }
 }

@@ -247,7 +247,10 @@ Status SqlcipherRegionStore::WriteBatch(CommitBatch& batch) {
 void SqlcipherRegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
   auto fail_all = [&](const Status& s) {
     for (CommitBatch* b : group) b->status = s;
-    log::Error("vault.group_commit_failed").Ident("region", log::Id(page_keys_->scope())).Emit();
+    log::Error("vault.group_commit_failed")
+        .Ident("region", log::Id(page_keys_->scope()))
+        .Ident("status", log::Id(StatusCodeName(s.code())))
+        .Emit();
   };
   // First pass without savepoints (the common case: every batch is good). If a batch fails,
   // roll back and write the group again with one savepoint per batch, so it fails alone.

@@ -1,6 +1,7 @@
 // vault/sqlite.cc — SQLCipher connection and statement wrappers, result code mapping.
 #include "vault/sqlite.h"
 
+#include <cerrno>
 #include <utility>
 
 namespace mailrelay::vault {
@@ -129,6 +130,12 @@ Status Db::Error(int rc, std::string_view what) const {
                                  "); another process holds the write lock, retry");
     case SQLITE_FULL:
       return Status::ResourceExhausted(file + ": disk full (" + detail + ")");
+    case SQLITE_IOERR:
+      // SQLite reports a -wal or -shm file it could not grow on a full disk as an I/O error.
+      if (db_ != nullptr && sqlite3_system_errno(db_) == ENOSPC) {
+        return Status::ResourceExhausted(file + ": disk full (" + detail + ")");
+      }
+      return Status::Internal(file + ": " + detail);
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_CANTOPEN:

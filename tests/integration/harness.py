@@ -161,10 +161,14 @@ def make_cert(directory):
 class Relay:
     """A running `mailrelay serve --config …` with routes to an Endpoint."""
 
-    def __init__(self, endpoint, limits=None, tls=False, extra_routes=None):
+    def __init__(self, endpoint, limits=None, tls=False, extra_routes=None, prepare_data_dir=None):
+        """`prepare_data_dir(path)`, when given, is called with the data directory (not yet
+        created) before `keys init` writes into it."""
         if not MAILRELAY_BIN or not os.access(MAILRELAY_BIN, os.X_OK):
             raise unittest.SkipTest("MAILRELAY_BIN not set")
         self.dir = tempfile.mkdtemp(prefix="mailrelay-it-")
+        if prepare_data_dir:
+            prepare_data_dir(os.path.join(self.dir, "var"))
         self.smtp_port = free_port()
         self.api_port = free_port()
         routes = [

@@ -54,7 +54,18 @@ TEST(OutcomeTest, TransportFailuresDeferWith441) {
     EXPECT_EQ(r.enhanced, "4.4.1");
   }
   EXPECT_EQ(MapOutcome({Kind::kTooManyRedirects, 307, "", ""}, "x").enhanced, "4.3.0");
-  EXPECT_EQ(VaultCommitFailedReply().code, 451);
+}
+
+TEST(OutcomeTest, VaultCommitFailureDefersAndSaysWhenTheDiskIsFull) {
+  for (StatusCode why : {StatusCode::kResourceExhausted, StatusCode::kUnavailable,
+                         StatusCode::kDataLoss, StatusCode::kInternal}) {
+    smtp::Reply r = VaultCommitFailedReply(why);
+    EXPECT_EQ(r.code, 451);
+    EXPECT_EQ(r.enhanced, "4.3.0");
+    EXPECT_EQ(r.text.find("storage") != std::string::npos,
+              why == StatusCode::kResourceExhausted)
+        << r.text;
+  }
 }
 
 TEST(OutcomeTest, ReplyTextIsSanitised) {
