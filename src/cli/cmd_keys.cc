@@ -81,10 +81,10 @@ int Keys(const Args& args) {
     std::cerr << "mailrelay keys init: " << done.status().message() << "\n";
     return server::ExitCodeForVaultError(done.status());
   }
-  std::cerr << *done;
+  std::cerr << done->report;
   // The audit log (audit.db) and its signing key (wrapped in control.db) are created here too;
   // every `keys init` is an audit entry.
-  if (Status a = AuditAppend(*config, args, "keys.init", {{"regions", server::VaultRegions()}},
+  if (Status a = AuditAppend(*config, args, "keys.init", {{"regions", done->regions}},
                              /*create=*/true);
       !a.ok()) {
     std::cerr << "mailrelay keys init: " << a.message() << "\n";

@@ -120,7 +120,12 @@ int KeysRotateMaster(const Args& args) {
 
   vault::MasterRotateOptions options;
   options.data_dir = config->data_dir;
-  options.regions = server::VaultRegions();
+  auto regions = server::VaultRegions(*config);
+  if (!regions.ok()) {
+    std::cerr << "mailrelay keys rotate-master: " << regions.status().message() << "\n";
+    return server::ExitCodeForVaultError(regions.status());
+  }
+  options.regions = *regions;
   options.progress = [](const std::string& line) {
     std::cerr << "mailrelay keys rotate-master: " << line << "\n";
   };

@@ -110,7 +110,12 @@ int KeysRotate(const Args& args) {
   if (!config.ok()) return exit_code;
   vault::VaultOptions options;
   options.data_dir = config->data_dir;
-  options.regions = server::VaultRegions();
+  auto regions = server::VaultRegions(*config);
+  if (!regions.ok()) {
+    std::cerr << "mailrelay keys rotate: " << regions.status().message() << "\n";
+    return server::ExitCodeForVaultError(regions.status());
+  }
+  options.regions = *regions;
   options.master_key_path = config->master_key_file;
   auto result = vault::RotateRegion(options, *region, rotate);
   if (tty && rotate.progress) std::cerr << "\n";

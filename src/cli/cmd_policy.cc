@@ -62,7 +62,7 @@ int Policy(const Args& args) {
     std::cerr << "mailrelay policy check: " << policy.status().message() << "\n";
     return kExitConfig;
   }
-  if (Status s = server::CheckVaultRegionsListed(*policy); !s.ok()) {
+  if (Status s = server::VaultRegionsFor(*config, *policy).status(); !s.ok()) {
     std::cerr << "mailrelay policy check: " << s.message() << "\n";
     return kExitConfig;
   }

@@ -11,7 +11,6 @@
 
 #include "cli/command.h"
 #include "common/policy_set.h"
-#include "server/policy_regions.h"
 #include "server/vault_open.h"
 #include "vault/sweep_json.h"
 #include "vault/vault.h"
@@ -99,10 +98,6 @@ int Sweep(const Args& args) {
   auto policy = LoadPolicySet(config->policy_dir);
   if (!policy.ok()) {
     std::cerr << "mailrelay sweep: " << policy.status().message() << "\n";
-    return kExitConfig;
-  }
-  if (Status s = server::CheckVaultRegionsListed(*policy); !s.ok()) {
-    std::cerr << "mailrelay sweep: " << s.message() << "\n";
     return kExitConfig;
   }
   auto vault = server::OpenVaultForService(*config);

@@ -19,7 +19,6 @@
 #include "server/api_server.h"
 #include "server/delivery_pipeline.h"
 #include "server/metrics.h"
-#include "server/policy_regions.h"
 #include "server/smtp_listener.h"
 #include "server/sweeper.h"
 #include "server/vault_open.h"
@@ -79,12 +78,13 @@ class AuditAccessRecorder final : public api::AccessRecorder {
 
 // Appends the run's first audit entry: the digests of the config and policy files (never
 // their contents), the regions and the route count — no personal data.
-Status RecordServiceStart(auditlog::AuditLog& audit, const Config& config) {
+Status RecordServiceStart(auditlog::AuditLog& audit, const Config& config,
+                          const std::vector<std::string>& regions) {
   MR_ASSIGN_OR_RETURN(
       nlohmann::json details,
       auditlog::StartupDigests(config.quickstart ? "" : config.source, config.policy_dir));
   details["config"] = config.quickstart ? "quickstart" : "file";
-  details["regions"] = VaultRegions();
+  details["regions"] = regions;
   details["routes"] = config.routes.size();
   return audit.Append({"system", "service.start", std::move(details)}).status();
 }
@@ -105,10 +105,6 @@ int RunService(const Config& config) {
   auto policy = LoadPolicySet(config.policy_dir);
   if (!policy.ok()) {
     std::cerr << "mailrelay: " << policy.status().message() << "\n";
-    return kExitConfig;
-  }
-  if (Status s = CheckVaultRegionsListed(*policy); !s.ok()) {
-    std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitConfig;
   }
   const RetentionPolicy* retention = &policy->retention_policy;
@@ -133,7 +129,7 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: audit log: " << audit.status().message() << "\n";
     return ExitCodeForVaultError(audit.status());
   }
-  if (Status s = RecordServiceStart(**audit, config); !s.ok()) {
+  if (Status s = RecordServiceStart(**audit, config, (*vault)->regions()); !s.ok()) {
     std::cerr << "mailrelay: audit log: " << s.message() << "\n";
     return ExitCodeForVaultError(s);
   }

@@ -6,15 +6,17 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/policy_set.h"
 #include "keyring/master_key.h"
+#include "server/policy_regions.h"
 
 namespace mailrelay::server {
 namespace {
 
-vault::VaultOptions Options(const Config& config, bool create) {
+StatusOr<vault::VaultOptions> Options(const Config& config, bool create) {
   vault::VaultOptions o;
   o.data_dir = config.data_dir;
-  o.regions = VaultRegions();
+  MR_ASSIGN_OR_RETURN(o.regions, VaultRegions(config));
   o.master_key_path = config.master_key_file;
   o.create_if_missing = create;
   return o;
@@ -35,8 +37,10 @@ Status EnsureDataDir(const std::string& dir) {
 
 }  // namespace
 
-const std::vector<std::string>& VaultRegions() {
-  static const std::vector<std::string> regions = {"us", "eu", "ap"};
+StatusOr<std::vector<std::string>> VaultRegions(const Config& config) {
+  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+  MR_ASSIGN_OR_RETURN(std::vector<std::string> regions, VaultRegionsFor(config, policy));
+  MR_RETURN_IF_ERROR(CheckNoUnlistedRegionFiles(config.data_dir, policy));
   return regions;
 }
 
@@ -52,10 +56,11 @@ StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config
                 << "  !!! the key on separate, protected storage.\n\n";
     }
   }
-  return vault::Vault::Open(Options(config, config.quickstart));
+  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, config.quickstart));
+  return vault::Vault::Open(options);
 }
 
-StatusOr<std::string> InitKeysAndVault(const Config& config) {
+StatusOr<KeysInitialized> InitKeysAndVault(const Config& config) {
   MR_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
   std::string done;
   if (std::getenv("MAILRELAY_MASTER_KEY") != nullptr) {
@@ -66,12 +71,12 @@ StatusOr<std::string> InitKeysAndVault(const Config& config) {
     MR_RETURN_IF_ERROR(keyring::CreateMasterKeyFile(config.master_key_file));
     done += "master key: created " + config.master_key_file + " (mode 0600) — back it up\n";
   }
-  MR_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> vault,
-                      vault::Vault::Open(Options(config, true)));
+  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, true));
+  MR_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> vault, vault::Vault::Open(options));
   for (const auto& region : vault->regions()) {
     done += "vault: " + config.data_dir + "/" + vault::RegionFileName(region) + "\n";
   }
-  return done;
+  return KeysInitialized{done, vault->regions()};
 }
 
 int ExitCodeForVaultError(const Status& status) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/status.h"
@@ -10,16 +12,21 @@
 
 namespace mailrelay::server {
 
-// The regions every vault has (policy/regions.json).
-const std::vector<std::string>& VaultRegions();
+// Returns the vault's regions: policy/regions.json's (config.policy_dir), once the config names
+// only listed regions and data_dir holds no file of an unlisted one (server/policy_regions.h).
+StatusOr<std::vector<std::string>> VaultRegions(const Config& config);
 
 // Returns the open vault. In quickstart, a missing master key is created (with a warning on
 // stderr) and missing vault files are created; otherwise they must exist (`keys init`).
 StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config);
 
 // Creates the master key (unless it exists or $MAILRELAY_MASTER_KEY is set) and every vault
-// file: what `mailrelay keys init` does. Returns what it did, for the operator.
-StatusOr<std::string> InitKeysAndVault(const Config& config);
+// file: what `mailrelay keys init` does. Returns what it did, for the operator, and the regions.
+struct KeysInitialized {
+  std::string report;
+  std::vector<std::string> regions;
+};
+StatusOr<KeysInitialized> InitKeysAndVault(const Config& config);
 
 // Returns the sysexits code for a vault-open failure: 78 for key and configuration problems
 // (wrong, missing or exposed key), 65 for a corrupt file, 74 otherwise.

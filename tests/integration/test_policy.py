@@ -2,16 +2,19 @@
 summary (files and their SHA-256, regions, max lifetimes); a broken copy of each policy file
 (schema violation, retention beyond a DPA limit, region not allowed, sub-processor in an unknown
 region) is refused with exit 78 naming the file, the JSON pointer and the limit — and `serve`
-refuses to start with the same files."""
+refuses to start with the same files. The vault's regions are regions.json's: a region added
+there gets its own vault file, the config may name only listed regions, and a vault file of a
+region no longer listed is refused."""
 import hashlib
 import json
 import os
 import shutil
+import smtplib
 import subprocess
 import tempfile
 import unittest
 
-from harness import MAILRELAY_BIN, free_port
+from harness import MAILRELAY_BIN, Endpoint, free_port, wait_for_port
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 POLICY_FILES = ["regions.json", "retention.json", "subprocessors.json", "dpa.json"]
@@ -108,11 +111,81 @@ class PolicyCheckTest(unittest.TestCase):
         self.assert_refused(path, "/subprocessors/1/locations/2",
                             os.path.join(self.policy, "regions.json") + " /regions")
 
-    def test_a_vault_region_missing_from_regions_json_is_refused(self):
+    def drop_region_ap(self):
         path = self.edit("regions.json", lambda d: d["regions"].pop())  # ap
         self.edit("retention.json", lambda d: d["regions"].pop("ap"))
         self.edit("subprocessors.json", lambda d: d["subprocessors"][0]["locations"].remove("ap"))
-        self.assert_refused(path, "/regions", "\"ap\", which the vault keeps records in")
+        return path
+
+    def set_route_region(self, region):
+        with open(self.config) as f:
+            config = json.load(f)
+        config["routes"][0]["region"] = region
+        with open(self.config, "w") as f:
+            json.dump(config, f)
+
+    def test_the_vault_has_the_regions_regions_json_lists(self):
+        self.drop_region_ap()
+        out = self.check()
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["regions"], ["us", "eu"])
+        init = run("keys", "init", "--config", self.config)
+        self.assertEqual(init.returncode, 0, init.stderr)
+        var = os.path.join(self.dir, "var")
+        self.assertTrue(os.path.exists(os.path.join(var, "vault-eu.db")))
+        self.assertFalse(os.path.exists(os.path.join(var, "vault-ap.db")))
+
+    def test_a_config_region_missing_from_regions_json_is_refused(self):
+        regions = self.drop_region_ap()
+        self.set_route_region("ap")
+        for out in [self.check(), run("serve", "--config", self.config, timeout=30),
+                    run("keys", "init", "--config", self.config)]:
+            self.assertEqual(out.returncode, 78, out.stderr)
+            self.assertIn(self.config + ": at /routes/0/region: region \"ap\" is not listed in " +
+                          regions + " (listed: us, eu)", out.stderr)
+
+    def test_a_vault_file_of_a_region_no_longer_listed_is_refused(self):
+        init = run("keys", "init", "--config", self.config)
+        self.assertEqual(init.returncode, 0, init.stderr)
+        self.drop_region_ap()
+        orphan = os.path.join(self.dir, "var", "vault-ap.db")
+        for out in [run("serve", "--config", self.config, timeout=30),
+                    run("messages", "--config", self.config)]:
+            self.assertEqual(out.returncode, 78, out.stderr)
+            self.assertIn("vault file " + orphan + " holds region \"ap\"", out.stderr)
+            self.assertIn("would never be swept or erased", out.stderr)
+
+    def test_a_region_added_to_the_policy_gets_its_own_vault_file(self):
+        def add_ca(doc):
+            doc["regions"].append({"id": "ca", "name": "Canada",
+                                   "location": "AWS ca-central-1 (Montreal, Canada)"})
+        self.edit("regions.json", add_ca)
+        self.edit("dpa.json", lambda d: d["allowed_regions"].append("ca"))
+        endpoint = Endpoint()
+        self.addCleanup(endpoint.close)
+        with open(self.config) as f:
+            config = json.load(f)
+        config["routes"][0].update({"target": endpoint.url("/ok"), "region": "ca"})
+        smtp_port = int(config["smtp"]["listen"].rsplit(":", 1)[1])
+        with open(self.config, "w") as f:
+            json.dump(config, f)
+        init = run("keys", "init", "--config", self.config)
+        self.assertEqual(init.returncode, 0, init.stderr)
+        self.assertIn("vault-ca.db", init.stderr)
+        log = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.addCleanup(log.close)
+        serve = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", self.config],
+                                 stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(serve.wait)
+        self.addCleanup(serve.terminate)
+        if not wait_for_port(smtp_port):
+            log.seek(0)
+            self.fail("serve did not start: " + log.read())
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as s:
+            s.sendmail("someone@sender.example", ["anyone@x.test"], "Subject: hi\r\n\r\nbody\r\n")
+        listed = run("messages", "--config", self.config)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertEqual([m["region"] for m in json.loads(listed.stdout)["messages"]], ["ca"])
 
     def test_broken_json_is_refused(self):
         with open(os.path.join(self.policy, "dpa.json"), "w") as f:

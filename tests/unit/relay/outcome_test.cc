@@ -62,8 +62,7 @@ TEST(OutcomeTest, VaultCommitFailureDefersAndSaysWhenTheDiskIsFull) {
     smtp::Reply r = VaultCommitFailedReply(why);
     EXPECT_EQ(r.code, 451);
     EXPECT_EQ(r.enhanced, "4.3.0");
-    EXPECT_EQ(r.text.find("storage") != std::string::npos,
-              why == StatusCode::kResourceExhausted)
+    EXPECT_EQ(r.text.find("storage") != std::string::npos, why == StatusCode::kResourceExhausted)
         << r.text;
   }
 }
