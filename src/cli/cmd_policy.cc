@@ -6,6 +6,7 @@
 
 #include "auditlog/audit_log.h"
 #include "cli/command.h"
+#include "common/config_retention.h"
 #include "common/policy_set.h"
 #include "server/policy_regions.h"
 
@@ -19,8 +20,9 @@ constexpr char kPolicyHelp[] =
     "its schema, then the commitments across them (retention within the DPA's max lifetimes,\n"
     "regions allowed by the DPA, sub-processors only in known regions). --policy-dir replaces\n"
     "the config's policy_dir; a file missing there is the built-in copy. Prints a JSON summary\n"
-    "(files with their SHA-256, regions, max lifetimes). A refusal exits 78 naming the file,\n"
-    "the JSON pointer and the limit.\n";
+    "(files with their SHA-256, regions, max lifetimes, and the retention in force: the\n"
+    "policy's, shortened by the config's own `retention` lifetimes). A refusal exits 78\n"
+    "naming the file, the JSON pointer and the limit.\n";
 
 nlohmann::json Summary(const Config& config, const PolicySet& policy, const std::string& dir) {
   nlohmann::json files = nlohmann::json::array();
@@ -62,9 +64,12 @@ int Policy(const Args& args) {
     std::cerr << "mailrelay policy check: " << policy.status().message() << "\n";
     return kExitConfig;
   }
-  if (Status s = server::VaultRegionsFor(*config, *policy).status(); !s.ok()) {
-    std::cerr << "mailrelay policy check: " << s.message() << "\n";
-    return kExitConfig;
+  for (Status s : {server::VaultRegionsFor(*config, *policy).status(),
+                   ApplyConfigRetention(*config, *policy)}) {
+    if (!s.ok()) {
+      std::cerr << "mailrelay policy check: " << s.message() << "\n";
+      return kExitConfig;
+    }
   }
   std::cout << Summary(*config, *policy, dir).dump(2) << "\n";
   return 0;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "common/config_retention.h"
 #include "common/policy_set.h"
 #include "server/vault_open.h"
 #include "vault/sweep_json.h"
@@ -95,7 +96,7 @@ int Sweep(const Args& args) {
   auto config = LoadConfigOrReport(args, &exit_code);
   if (!config.ok()) return exit_code;
   // A sweep under policy files that break a commitment is refused like a start-up.
-  auto policy = LoadPolicySet(config->policy_dir);
+  auto policy = LoadPolicyInForce(*config);
   if (!policy.ok()) {
     std::cerr << "mailrelay sweep: " << policy.status().message() << "\n";
     return kExitConfig;

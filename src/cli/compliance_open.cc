@@ -6,13 +6,14 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "common/config_retention.h"
 #include "common/policy_set.h"
 #include "server/vault_open.h"
 
 namespace mailrelay::cli {
 
 StatusOr<ComplianceHandles> OpenCompliance(const Config& config) {
-  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicyInForce(config));
   ComplianceHandles h;
   MR_ASSIGN_OR_RETURN(h.vault, server::OpenVaultForService(config));
   MR_ASSIGN_OR_RETURN(h.audit, auditlog::OpenLocalAuditLog(

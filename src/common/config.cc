@@ -131,7 +131,14 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
     c.api.dev_sink = a.value("dev_sink", false);
   }
   if (doc.contains("retention")) {
-    c.sweep_interval_s = doc["retention"].value("sweep_interval_s", c.sweep_interval_s);
+    const auto& r = doc["retention"];
+    c.sweep_interval_s = r.value("sweep_interval_s", c.sweep_interval_s);
+    if (r.contains("default")) c.retention.defaults = LifetimesFromJson(r["default"]);
+    if (r.contains("regions")) {
+      for (const auto& [region, entry] : r["regions"].items()) {
+        c.retention.regions[region] = LifetimesFromJson(entry);
+      }
+    }
   }
   std::set<std::string> ids;
   const auto routes = doc.value("routes", nlohmann::json::array());

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/retention.h"
 #include "common/status.h"
 
 namespace mailrelay {
@@ -62,6 +64,13 @@ struct RouteConfig {
   int timeout_ms = 30000;
 };
 
+// The config's own lifetimes (`retention.default`, `retention.regions.<id>`): they may only
+// shorten what policy/retention.json keeps (common/config_retention.h). 0 / absent: not set.
+struct ConfigRetention {
+  Lifetimes defaults;
+  std::map<std::string, Lifetimes, std::less<>> regions;
+};
+
 struct Config {
   std::string source;  // file path, or "<quickstart>"
   bool quickstart = false;
@@ -70,6 +79,7 @@ struct Config {
   // How often `serve` sweeps expired records (docs/retention.md); at most a day, so a record
   // outlives its lifetime by less than that.
   int sweep_interval_s = 600;
+  ConfigRetention retention;
   std::string policy_dir;
   std::string default_region = "us";
   std::string log_level = "info";

@@ -96,9 +96,9 @@ StatusOr<PolicySet> LoadPolicySet(const std::string& policy_dir) {
   const PolicyFile &regions = set.files[0], &retention = set.files[1], &subs = set.files[2],
                    &dpa = set.files[3];
   // Retention against the DPA: the one check LoadRetentionPolicy makes.
-  MR_ASSIGN_OR_RETURN(DpaLimits limits, ParseDpa(dpa.doc, dpa.source));
+  MR_ASSIGN_OR_RETURN(set.dpa_limits, ParseDpa(dpa.doc, dpa.source));
   MR_ASSIGN_OR_RETURN(set.retention_policy, ParseRetention(retention.doc, retention.source));
-  MR_RETURN_IF_ERROR(CheckAgainstDpa(set.retention_policy, limits));
+  MR_RETURN_IF_ERROR(CheckAgainstDpa(set.retention_policy, set.dpa_limits));
   MR_RETURN_IF_ERROR(CheckRegions(regions, dpa, &set.region_ids));
   MR_RETURN_IF_ERROR(CheckRetentionRegions(retention, regions, set.region_ids));
   MR_RETURN_IF_ERROR(CheckSubprocessors(subs, regions, set.region_ids));

@@ -20,6 +20,7 @@ namespace mailrelay {
 struct PolicySet {
   nlohmann::json regions, retention, subprocessors, dpa;
   RetentionPolicy retention_policy;
+  DpaLimits dpa_limits;
   // The files in the order they were checked: regions, retention, subprocessors, dpa.
   std::vector<PolicyFile> files;
   std::vector<std::string> region_ids;  // regions.json's ids, in its order

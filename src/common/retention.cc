@@ -12,7 +12,11 @@ StatusOr<std::shared_ptr<const JsonSchema>> Schema(std::string_view text) {
   return JsonSchema::Compile(nlohmann::json::parse(text));
 }
 
-Lifetimes ParseLifetimes(const nlohmann::json& j) {
+std::string Days(int d) { return std::to_string(d) + (d == 1 ? " day" : " days"); }
+
+}  // namespace
+
+Lifetimes LifetimesFromJson(const nlohmann::json& j) {
   Lifetimes l;
   l.record_days = j.value("record_days", 0);
   if (auto it = j.find("fields"); it != j.end()) {
@@ -20,10 +24,6 @@ Lifetimes ParseLifetimes(const nlohmann::json& j) {
   }
   return l;
 }
-
-std::string Days(int d) { return std::to_string(d) + (d == 1 ? " day" : " days"); }
-
-}  // namespace
 
 Lifetimes RetentionPolicy::For(std::string_view region) const {
   Lifetimes l = default_lifetimes;
@@ -50,10 +50,10 @@ StatusOr<RetentionPolicy> ParseRetention(const nlohmann::json& doc, const std::s
   MR_RETURN_IF_ERROR(schema->Validate(doc, source));
   RetentionPolicy p;
   p.source = source;
-  p.default_lifetimes = ParseLifetimes(doc.at("default"));
+  p.default_lifetimes = LifetimesFromJson(doc.at("default"));
   if (auto it = doc.find("regions"); it != doc.end()) {
     for (const auto& [region, entry] : it->items())
-      p.region_overrides[region] = ParseLifetimes(entry);
+      p.region_overrides[region] = LifetimesFromJson(entry);
   }
   return p;
 }

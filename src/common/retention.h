@@ -26,6 +26,10 @@ struct Lifetimes {
   std::map<std::string, int, std::less<>> field_days;
 };
 
+// Returns the lifetimes in `j` ({"record_days": n, "fields": {name: n}}; absent: 0 / none),
+// already validated against a schema.
+Lifetimes LifetimesFromJson(const nlohmann::json& j);
+
 struct RecordExpiry {
   int64_t record_ms = 0;
   // Only fields that go before the record (a longer field lifetime is the record's).

@@ -11,6 +11,7 @@
 #include "api/access_recorder.h"
 #include "api/quickstart_tokens.h"
 #include "auditlog/audit_log.h"
+#include "common/config_retention.h"
 #include "common/log.h"
 #include "common/policy_set.h"
 #include "compliance/compliance_service.h"
@@ -102,7 +103,7 @@ int RunService(const Config& config) {
 
   // A policy file that breaks its schema or a commitment of another (a retention beyond the
   // DPA, a region it does not allow, …) never starts: exit 78 naming file, pointer and limit.
-  auto policy = LoadPolicySet(config.policy_dir);
+  auto policy = LoadPolicyInForce(config);
   if (!policy.ok()) {
     std::cerr << "mailrelay: " << policy.status().message() << "\n";
     return kExitConfig;

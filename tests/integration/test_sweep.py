@@ -1,8 +1,8 @@
 """Retention through a real `mailrelay`: expiry computed from policy/retention.json when a record
 is written, `mailrelay sweep --now` time travel (field-only expiry, whole-record expiry, dry
 run), the retention.sweep audit entry (counts only), a shortened policy applied to existing
-records at the next sweep, and a retention beyond policy/dpa.json refused at start-up with exit
-78."""
+records at the next sweep (and so do the config's own shorter lifetimes), and a retention beyond
+policy/dpa.json (or a config lifetime beyond the policy's) refused at start-up with exit 78."""
 import datetime
 import json
 import os
@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from harness import MAILRELAY_BIN, Endpoint, Relay, free_port
+from harness import MAILRELAY_BIN, Endpoint, Relay, free_port, wait_for_port
 
 DAY_MS = 86_400_000
 SENDER = "zq-sweep-sender@canary-sweep.test"
@@ -315,6 +315,45 @@ class ShorterPolicyTest(unittest.TestCase):
         self.assertEqual(self.relay.messages("--route", "ok2")["messages"], [])
 
 
+    def test_the_configs_own_shorter_lifetime_applies_at_write_and_at_the_next_sweep(self):
+        with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
+            s.sendmail(SENDER, ["old@ok2.test"], "Subject: %s\r\n\r\nbody\r\n" % SUBJECT)
+        received = self.relay.messages("--route", "ok2")["messages"][0]["received_at_ms"]
+
+        # The operator keeps us records 10 days and their subject 3 (policy: 30, subject 30).
+        with open(self.config) as f:
+            config = json.load(f)
+        config["retention"] = {"regions": {"us": {"record_days": 10, "fields": {"subject": 3}}}}
+        with open(self.config, "w") as f:
+            json.dump(config, f)
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             iso(received + 5 * DAY_MS)).stdout)
+        self.assertEqual(out["regions"]["us"]["expiries_capped"], 1)
+        self.assertEqual(out["regions"]["us"]["fields_cleared"]["subject"], 1)
+        self.assertEqual(out["regions"]["eu"]["expiries_capped"], 0)
+        old = self.relay.messages("--route", "ok2")["messages"][0]
+        self.assertEqual(old["expires_at_ms"], received + 10 * DAY_MS)
+        self.assertEqual(old["subject"], "")
+
+        # A serve started with the config writes new records with the shorter expiries.
+        self.relay.stop()
+        log = open(os.path.join(self.relay.dir, "restart.log"), "wb")
+        self.addCleanup(log.close)
+        serve = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", self.config],
+                                 stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(serve.wait)
+        self.addCleanup(serve.terminate)
+        self.assertTrue(wait_for_port(self.relay.smtp_port), "serve did not restart")
+        with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
+            s.sendmail(SENDER, ["new@ok2.test"], "Subject: %s\r\n\r\nbody\r\n" % SUBJECT)
+        new = [r for r in self.relay.messages("--route", "ok2")["messages"]
+               if r["recipient"] == "new@ok2.test"][0]
+        self.assertEqual(new["expires_at_ms"], new["received_at_ms"] + 10 * DAY_MS)
+        out = json.loads(run("sweep", "--config", self.config, "--now",
+                             str(new["received_at_ms"] + 3 * DAY_MS), "--dry-run").stdout)
+        self.assertEqual(out["regions"]["us"]["fields_cleared"]["subject"], 1)
+
+
 class DpaRefusalTest(unittest.TestCase):
     def setUp(self):
         if not MAILRELAY_BIN or not os.access(MAILRELAY_BIN, os.X_OK):
@@ -346,6 +385,30 @@ class DpaRefusalTest(unittest.TestCase):
 
     def test_sweep_refuses_a_retention_beyond_the_dpa(self):
         self.check_refusal(run("sweep", "--config", self.config, check=False))
+
+    def test_a_config_lifetime_beyond_the_dpa_or_the_policy_is_refused(self):
+        os.remove(os.path.join(self.dir, "policy", "retention.json"))  # the built-in one
+        with open(self.config) as f:
+            config = json.load(f)
+        for lifetimes, pointer, limit in [
+                ({"default": {"record_days": 31}}, "/retention/default/record_days",
+                 "exceeds the DPA limit of 30 days (<built-in policy/dpa.json> "
+                 "/max_lifetimes_days/record)"),
+                ({"regions": {"eu": {"fields": {"subject": 15}}}},
+                 "/retention/regions/eu/fields/subject",
+                 "longer than the policy keeps it (14 days, <built-in policy/retention.json> "
+                 "/regions/eu/fields/subject)")]:
+            config["retention"] = lifetimes
+            with open(self.config, "w") as f:
+                json.dump(config, f)
+            for command in ("serve", "sweep", "policy"):
+                args = [command, "--config", self.config]
+                if command == "policy":
+                    args.insert(1, "check")
+                out = run(*args, check=False)
+                self.assertEqual(out.returncode, 78, (command, out.stderr))
+                self.assertIn(self.config + ": at " + pointer, out.stderr)
+                self.assertIn(limit, out.stderr)
 
 
 if __name__ == "__main__":
