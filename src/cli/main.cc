@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "server/privileges.h"
 
 namespace mailrelay::cli {
 namespace {
@@ -59,6 +60,14 @@ int Main(int argc, char** argv) {
   if (!args.ok()) {
     std::cerr << "mailrelay " << command << ": " << args.status().message() << "\n";
     return kExitUsage;
+  }
+  // Every command but parse and policy loads the master key: none of them may leave it in a
+  // core file or let another process of the same uid read it via ptrace or /proc/PID/mem.
+  if (command != "parse" && command != "policy") {
+    if (Status s = server::KeepKeysOutOfCoreDumps(); !s.ok()) {
+      std::cerr << "mailrelay " << command << ": " << s.message() << "\n";
+      return 71;  // EX_OSERR
+    }
   }
   if (command == "serve") return Serve(*args);
   if (command == "parse") return Parse(*args);

@@ -130,6 +130,9 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
     c.api.threads = a.value("threads", c.api.threads);
     c.api.dev_sink = a.value("dev_sink", false);
   }
+  if (doc.contains("service")) {
+    c.service_user = doc["service"].value("user", c.service_user);
+  }
   if (doc.contains("retention")) {
     const auto& r = doc["retention"];
     c.sweep_interval_s = r.value("sweep_interval_s", c.sweep_interval_s);

@@ -83,6 +83,9 @@ struct Config {
   std::string policy_dir;
   std::string default_region = "us";
   std::string log_level = "info";
+  // `serve` started as root drops to this user after binding its ports (docs/operations.md);
+  // "" = stay as the starting user.
+  std::string service_user;
   SmtpConfig smtp;
   ApiConfig api;
   std::vector<RouteConfig> routes;

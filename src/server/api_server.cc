@@ -7,6 +7,7 @@
 #include <Poco/ThreadPool.h>
 
 #include "api/router.h"
+#include "server/listen_socket.h"
 
 namespace mailrelay::server {
 
@@ -22,12 +23,17 @@ ApiServer::ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* va
 
 ApiServer::~ApiServer() { Stop(); }
 
+StatusOr<Poco::Net::ServerSocket> ApiServer::Bind(const ApiConfig& config) {
+  return BindListenSocket(config.listen, 256, "the API");
+}
+
 Status ApiServer::Start() {
+  MR_ASSIGN_OR_RETURN(Poco::Net::ServerSocket socket, Bind(config_));
+  return Start(std::move(socket));
+}
+
+Status ApiServer::Start(Poco::Net::ServerSocket socket) {
   try {
-    Poco::Net::ServerSocket socket;
-    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second instance must fail to bind.
-    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true, false);
-    socket.listen(256);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(static_cast<int>(config_.threads));
     params->setKeepAlive(true);

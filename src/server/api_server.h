@@ -4,6 +4,8 @@
 // /v1/lea-requests*, /v1/reports/transparency and, in quickstart, the development sink.
 #pragma once
 
+#include <Poco/Net/ServerSocket.h>
+
 #include <memory>
 
 #include "api/access_recorder.h"
@@ -41,8 +43,14 @@ class ApiServer {
             compliance::ComplianceService* compliance = nullptr);
   ~ApiServer();
 
+  // Returns the API's listen socket, bound and listening; Unavailable when the address cannot
+  // be bound. `serve` calls it before dropping root, then hands the socket to Start.
+  static StatusOr<Poco::Net::ServerSocket> Bind(const ApiConfig& config);
+
   // Binds and starts serving; Unavailable when the address cannot be bound.
   Status Start();
+  // Starts serving on `socket`, from Bind.
+  Status Start(Poco::Net::ServerSocket socket);
   void Stop();
   uint16_t port() const;
 

@@ -1,5 +1,5 @@
-// server/service.cc — start-up order (API first, so the quickstart sink is up before mail
-// arrives), the banner, signal wait and the orderly stop.
+// server/service.cc — start-up order (bind, drop root, then keys and data; API first, so the
+// quickstart sink is up before mail arrives), the banner, signal wait and the orderly stop.
 #include "server/service.h"
 
 #include <Poco/Net/SSLManager.h>
@@ -20,6 +20,7 @@
 #include "server/api_server.h"
 #include "server/delivery_pipeline.h"
 #include "server/metrics.h"
+#include "server/privileges.h"
 #include "server/smtp_listener.h"
 #include "server/sweeper.h"
 #include "server/vault_open.h"
@@ -29,6 +30,7 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitUnavailable = 69;
+constexpr int kExitOsError = 71;
 constexpr int kExitConfig = 78;
 constexpr double kShutdownGraceS = 40;
 
@@ -90,6 +92,37 @@ Status RecordServiceStart(auditlog::AuditLog& audit, const Config& config,
   return audit.Append({"system", "service.start", std::move(details)}).status();
 }
 
+// Switches to service.user when started as root (see privileges.h); returns kExitOk to go on,
+// else the exit code after saying why on stderr.
+int DropPrivileges(const Config& config) {
+  auto identity = BecomeServiceUser(config.service_user, config.source);
+  if (!identity.ok()) {
+    std::cerr << "mailrelay: " << identity.status().message() << "\n";
+    return identity.status().code() == StatusCode::kInvalidArgument ? kExitConfig : kExitOsError;
+  }
+  switch (identity->change) {
+    case ServiceIdentity::Change::kSwitched:
+      // The kernel set the dumpable flag back to fs.suid_dumpable with the uid change.
+      if (Status s = KeepKeysOutOfCoreDumps(); !s.ok()) {
+        std::cerr << "mailrelay: " << s.message() << "\n";
+        return kExitOsError;
+      }
+      log::Info("service.user_switched").Num("uid", identity->uid).Num("gid", identity->gid).Emit();
+      break;
+    case ServiceIdentity::Change::kStayingRoot:
+      // Not refused: the quickstart and containers run as root; the operator is told instead.
+      log::Warn("service.running_as_root")
+          .Text("hint",
+                "set service.user in the config: serve binds its ports as root, then runs as "
+                "that user (docs/operations.md, Running as a service)")
+          .Emit();
+      break;
+    case ServiceIdentity::Change::kAlreadyUser:
+      break;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunService(const Config& config) {
@@ -100,6 +133,10 @@ int RunService(const Config& config) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (Status s = KeepKeysOutOfCoreDumps(); !s.ok()) {
+    std::cerr << "mailrelay: " << s.message() << "\n";
+    return kExitOsError;
+  }
 
   // A policy file that breaks its schema or a commitment of another (a retention beyond the
   // DPA, a region it does not allow, …) never starts: exit 78 naming file, pointer and limit.
@@ -109,6 +146,24 @@ int RunService(const Config& config) {
     return kExitConfig;
   }
   const RetentionPolicy* retention = &policy->retention_policy;
+
+  // Both ports are bound (and the TLS key read) while still root, so ports below 1024 work;
+  // the master key, vault and audit log are opened only after the switch to service.user, so
+  // their files belong to, and are read by, the unprivileged user.
+  Poco::Net::initializeSSL();
+  auto api_socket = ApiServer::Bind(config.api);
+  if (!api_socket.ok()) {
+    std::cerr << "mailrelay: " << api_socket.status().message() << "\n";
+    return kExitUnavailable;
+  }
+  auto smtp_binding = SmtpListener::Bind(config.smtp);
+  if (!smtp_binding.ok()) {
+    std::cerr << "mailrelay: " << smtp_binding.status().message() << "\n";
+    return smtp_binding.status().code() == StatusCode::kInvalidArgument ? kExitConfig
+                                                                        : kExitUnavailable;
+  }
+  if (int code = DropPrivileges(config); code != kExitOk) return code;
+
   auto vault = OpenVaultForService(config);
   if (!vault.ok()) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
@@ -134,7 +189,6 @@ int RunService(const Config& config) {
     std::cerr << "mailrelay: audit log: " << s.message() << "\n";
     return ExitCodeForVaultError(s);
   }
-  Poco::Net::initializeSSL();
   Metrics metrics;
   relay::RouteTable routes(config.routes);
   relay::HttpClient http;
@@ -148,12 +202,12 @@ int RunService(const Config& config) {
   }
   AuditAccessRecorder recorder(**audit);
   ApiServer api(config.api, metrics, vault->get(), &recorder, audit->get(), compliance->get());
-  if (Status s = api.Start(); !s.ok()) {
+  if (Status s = api.Start(std::move(*api_socket)); !s.ok()) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return kExitUnavailable;
   }
   SmtpListener smtp(config.smtp, routes, pipeline, metrics);
-  if (Status s = smtp.Start(); !s.ok()) {
+  if (Status s = smtp.Start(std::move(*smtp_binding)); !s.ok()) {
     std::cerr << "mailrelay: " << s.message() << "\n";
     return s.code() == StatusCode::kInvalidArgument ? kExitConfig : kExitUnavailable;
   }

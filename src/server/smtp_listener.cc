@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "server/listen_socket.h"
 #include "server/smtp_connection.h"
 #include "server/tls_context.h"
 
@@ -83,17 +84,25 @@ SmtpListener::~SmtpListener() {
   if (server_) Stop(0);
 }
 
-Status SmtpListener::Start() {
-  if (config_.tls) {
-    MR_ASSIGN_OR_RETURN(shared_.tls, MakeServerTlsContext(*config_.tls));
+StatusOr<SmtpBinding> SmtpListener::Bind(const SmtpConfig& config) {
+  SmtpBinding binding;
+  if (config.tls) {
+    MR_ASSIGN_OR_RETURN(binding.tls, MakeServerTlsContext(*config.tls));
   }
+  MR_ASSIGN_OR_RETURN(binding.socket, BindListenSocket(config.listen, 1024, "SMTP"));
+  return binding;
+}
+
+Status SmtpListener::Start() {
+  MR_ASSIGN_OR_RETURN(SmtpBinding binding, Bind(config_));
+  return Start(std::move(binding));
+}
+
+Status SmtpListener::Start(SmtpBinding binding) {
+  shared_.tls = binding.tls;
   const int threads =
       static_cast<int>(config_.threads ? config_.threads : config_.limits.max_connections);
   try {
-    Poco::Net::ServerSocket socket;
-    // SO_REUSEADDR for quick restarts, never SO_REUSEPORT: a second instance must fail to bind.
-    socket.bind(Poco::Net::SocketAddress(config_.listen.host, config_.listen.port), true, false);
-    socket.listen(1024);
     auto* params = new Poco::Net::TCPServerParams;
     params->setMaxThreads(threads);
     // The limiter bounds connections; the queue only holds those waiting for a thread.
@@ -101,7 +110,7 @@ Status SmtpListener::Start() {
     params->setThreadIdleTime(Poco::Timespan(30, 0));
     pool_ = std::make_unique<Poco::ThreadPool>(2, threads + 2, 60);
     server_ = std::make_unique<Poco::Net::TCPServer>(new SmtpConnectionFactory(shared_), *pool_,
-                                                     socket, params);
+                                                     binding.socket, params);
     server_->setConnectionFilter(new LimitFilter(shared_, config_.hostname));
     server_->start();
   } catch (const Poco::Exception& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/ServerSocket.h>
 
 #include <atomic>
 #include <memory>
@@ -46,6 +47,13 @@ struct SmtpShared {
   std::unordered_map<int, std::string> peers_;
 };
 
+// What the listener takes from before `serve` drops root: the bound socket (ports below 1024)
+// and the STARTTLS context (its key file is often readable by root only).
+struct SmtpBinding {
+  Poco::Net::ServerSocket socket;
+  Poco::Net::Context::Ptr tls;  // null: no STARTTLS
+};
+
 class SmtpListener {
  public:
   // `routes`, `pipeline` and `metrics` must outlive the listener.
@@ -53,8 +61,14 @@ class SmtpListener {
                DeliveryPipeline& pipeline, Metrics& metrics);
   ~SmtpListener();
 
-  // Binds and starts accepting; Unavailable when the address cannot be bound.
+  // Loads the TLS files and binds the listen socket: InvalidArgument when a TLS file cannot be
+  // used, Unavailable when the address cannot be bound.
+  static StatusOr<SmtpBinding> Bind(const SmtpConfig& config);
+
+  // Binds (as Bind) and starts accepting.
   Status Start();
+  // Starts accepting on `binding`, from Bind.
+  Status Start(SmtpBinding binding);
   // Stops accepting, asks idle sessions to close (421), lets sessions in DATA or delivery
   // finish, and waits up to `grace_s` for all to end. Returns the sessions still open.
   size_t Stop(double grace_s);

@@ -111,6 +111,28 @@ TEST(ConfigTest, ListenAddressParsesIpv4AndIpv6) {
   EXPECT_FALSE(ParseListenAddress("nohost").ok());
 }
 
+TEST(ConfigTest, ServiceUserIsOptional) {
+  auto c = ConfigFromJson(json::object(), "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->service_user, "");
+  c = ConfigFromJson({{"service", {{"user", "mailrelay"}}}}, "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->service_user, "mailrelay");
+}
+
+TEST(ConfigTest, BadServiceUserIsReportedWithFileAndPointer) {
+  for (const json& bad : {json(""), json(1000), json("no body"), json("a/b")}) {
+    auto c = ConfigFromJson({{"service", {{"user", bad}}}}, "c.json", ".");
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("c.json: at /service/user"));
+  }
+  auto c = ConfigFromJson({{"service", {{"uid", 65534}}}}, "c.json", ".");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("c.json"));
+  EXPECT_THAT(c.status().message(), HasSubstr("uid"));
+  EXPECT_EQ(QuickstartConfig().service_user, "");
+}
+
 TEST(ConfigTest, QuickstartRoutesExampleTestToTheDevSink) {
   Config c = QuickstartConfig();
   EXPECT_TRUE(c.quickstart);
