@@ -8,6 +8,7 @@
 
 #include "api/router.h"
 #include "server/listen_socket.h"
+#include "vault/vault.h"
 
 namespace mailrelay::server {
 
@@ -46,7 +47,12 @@ Status ApiServer::Start(Poco::Net::ServerSocket socket) {
     ctx.compliance = compliance_;
     ctx.dev_sink = config_.dev_sink;
     Metrics* metrics = &metrics_;
-    ctx.metrics_text = [metrics] { return metrics->Render(); };
+    vault::Vault* vault = vault_;
+  ctx.metrics_text = [metrics, vault] {
+    if (vault == nullptr) return metrics->Render();
+    vault::Vault::CommitStats s = vault->commit_stats();
+    return metrics->Render(VaultCommitCounts{s.transactions, s.batches});
+  };
     pool_ = std::make_unique<Poco::ThreadPool>(1, static_cast<int>(config_.threads) + 1, 60);
     server_ = std::make_unique<Poco::Net::HTTPServer>(api::NewRequestHandlerFactory(ctx), *pool_,
                                                       socket, params);

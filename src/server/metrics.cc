@@ -80,7 +80,7 @@ void Histogram::Render(std::string& out, const char* name, const char* help) con
   Sample(out, (std::string(name) + "_count").c_str(), "", cumulative);
 }
 
-std::string Metrics::Render() const {
+std::string Metrics::Render(std::optional<VaultCommitCounts> vault) const {
   std::string out;
   out.reserve(4096);
   Counter(out, "mailrelay_smtp_connections_total", "SMTP connections accepted.",
@@ -100,6 +100,13 @@ std::string Metrics::Render() const {
                           "End of DATA to the SMTP reply (endpoint and vault commit included).");
   vault_commit_latency.Render(out, "mailrelay_vault_commit_duration_seconds",
                               "Vault commit until the metadata records are durable.");
+  if (vault) {
+    Counter(out, "mailrelay_vault_commit_transactions_total",
+            "Vault write transactions (each one fsync), over all regions.", vault->transactions);
+    Counter(out, "mailrelay_vault_commit_batches_total",
+            "Vault commits (one per message and region) those transactions carried.",
+            vault->batches);
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 namespace mailrelay::server {
@@ -57,6 +58,13 @@ class ObservingTotal {
   uint64_t scale_;
 };
 
+// The vault's group-commit counters (vault::Vault::commit_stats): their ratio is how many
+// Commit calls shared each transaction and its fsync.
+struct VaultCommitCounts {
+  uint64_t transactions = 0;
+  uint64_t batches = 0;
+};
+
 struct Metrics {
   std::atomic<uint64_t> smtp_connections{0};          // accepted
   std::atomic<uint64_t> smtp_connections_refused{0};  // refused at accept (limits, shutdown)
@@ -77,8 +85,9 @@ struct Metrics {
   ObservingTotal delivery_ms_total{delivery_latency, 1000};
   ObservingTotal vault_commit_us_total{vault_commit_latency, 1};
 
-  // Returns every metric in the Prometheus text exposition format (version 0.0.4).
-  std::string Render() const;
+  // Returns every metric in the Prometheus text exposition format (version 0.0.4), with the
+  // vault's commit counters when given.
+  std::string Render(std::optional<VaultCommitCounts> vault = std::nullopt) const;
 };
 
 }  // namespace mailrelay::server

@@ -231,7 +231,8 @@ class MessagesTest(ApiTestCase):
                  "mailrelay_delivery_duration_seconds_count",
                  'mailrelay_delivery_duration_seconds_bucket{le="+Inf"}',
                  "mailrelay_vault_commit_duration_seconds_count",
-                 "mailrelay_smtp_connections_total"]
+                 "mailrelay_smtp_connections_total",
+                 "mailrelay_vault_commit_batches_total"]
         before = self.call("/metrics")[2]
         for i in range(3):
             self.send("m%d@ok.test" % i, "metrics-%d" % i)
@@ -243,7 +244,10 @@ class MessagesTest(ApiTestCase):
         self.assertEqual(status, 200)
         self.assertTrue(resp.getheader("Content-Type").startswith("text/plain; version=0.0.4"))
         delta = [self.metric(text, n) - self.metric(before, n) for n in names]
-        self.assertEqual(delta, [3, 1, 0, 4, 4, 4, 4])
+        self.assertEqual(delta, [3, 1, 0, 4, 4, 4, 4, 4])
+        # One client sending one message at a time: no two commits can share a transaction.
+        self.assertEqual(self.metric(text, "mailrelay_vault_commit_transactions_total") -
+                         self.metric(before, "mailrelay_vault_commit_transactions_total"), 4)
         self.assertGreater(self.metric(text, "mailrelay_delivery_duration_seconds_sum"), 0)
         self.assertIn("\nmailrelay_smtp_connections_refused_total 0\n", text)
         self.assertIn("\n# TYPE mailrelay_smtp_sessions_active gauge\n", text)
