@@ -48,11 +48,11 @@ Status ApiServer::Start(Poco::Net::ServerSocket socket) {
     ctx.dev_sink = config_.dev_sink;
     Metrics* metrics = &metrics_;
     vault::Vault* vault = vault_;
-  ctx.metrics_text = [metrics, vault] {
-    if (vault == nullptr) return metrics->Render();
-    vault::Vault::CommitStats s = vault->commit_stats();
-    return metrics->Render(VaultCommitCounts{s.transactions, s.batches});
-  };
+    ctx.metrics_text = [metrics, vault] {
+      if (vault == nullptr) return metrics->Render();
+      vault::Vault::CommitStats s = vault->commit_stats();
+      return metrics->Render(VaultCommitCounts{s.transactions, s.batches});
+    };
     pool_ = std::make_unique<Poco::ThreadPool>(1, static_cast<int>(config_.threads) + 1, 60);
     server_ = std::make_unique<Poco::Net::HTTPServer>(api::NewRequestHandlerFactory(ctx), *pool_,
                                                       socket, params);
