@@ -83,6 +83,20 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
   auto at = [&](const std::string& pointer, const Status& s) {
     return Status::InvalidArgument(source + ": at " + pointer + ": " + s.message());
   };
+  // A TLS object at `pointer` whose two files this process can read.
+  auto ReadableTlsFiles = [&](const nlohmann::json& tls,
+                              const std::string& pointer) -> StatusOr<TlsFiles> {
+    TlsFiles files{Resolve(base_dir, tls["cert_file"].get<std::string>()),
+                   Resolve(base_dir, tls["key_file"].get<std::string>())};
+    for (const auto& [name, path] :
+         {std::pair{"cert_file", files.cert_file}, std::pair{"key_file", files.key_file}}) {
+      if (::access(path.c_str(), R_OK) != 0) {
+        return Status::InvalidArgument(source + ": at " + pointer + "/" + name +
+                                       ": cannot read \"" + path + "\"");
+      }
+    }
+    return files;
+  };
 
   if (doc.contains("smtp")) {
     const auto& s = doc["smtp"];
@@ -94,17 +108,7 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
     c.smtp.hostname = s.value("hostname", c.smtp.hostname);
     c.smtp.threads = s.value("threads", c.smtp.threads);
     if (s.contains("tls")) {
-      TlsFiles tls{Resolve(base_dir, s["tls"]["cert_file"].get<std::string>()),
-                   Resolve(base_dir, s["tls"]["key_file"].get<std::string>())};
-      if (::access(tls.cert_file.c_str(), R_OK) != 0) {
-        return Status::InvalidArgument(source + ": at /smtp/tls/cert_file: cannot read \"" +
-                                       tls.cert_file + "\"");
-      }
-      if (::access(tls.key_file.c_str(), R_OK) != 0) {
-        return Status::InvalidArgument(source + ": at /smtp/tls/key_file: cannot read \"" +
-                                       tls.key_file + "\"");
-      }
-      c.smtp.tls = tls;
+      MR_ASSIGN_OR_RETURN(c.smtp.tls, ReadableTlsFiles(s["tls"], "/smtp/tls"));
     }
     if (s.contains("limits")) {
       const auto& l = s["limits"];
@@ -126,6 +130,9 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
       auto addr = ParseListenAddress(a["listen"].get<std::string>());
       if (!addr.ok()) return at("/api/listen", addr.status());
       c.api.listen = *addr;
+    }
+    if (a.contains("tls")) {
+      MR_ASSIGN_OR_RETURN(c.api.tls, ReadableTlsFiles(a["tls"], "/api/tls"));
     }
     c.api.threads = a.value("threads", c.api.threads);
     c.api.dev_sink = a.value("dev_sink", false);

@@ -47,6 +47,7 @@ struct SmtpConfig {
 
 struct ApiConfig {
   ListenAddress listen{"127.0.0.1", 8025};
+  std::optional<TlsFiles> tls;  // set: HTTPS only
   size_t threads = 8;
   bool dev_sink = false;
 };

@@ -8,6 +8,7 @@
 
 #include "api/router.h"
 #include "server/listen_socket.h"
+#include "server/tls_context.h"
 #include "vault/vault.h"
 
 namespace mailrelay::server {
@@ -25,7 +26,11 @@ ApiServer::ApiServer(const ApiConfig& config, Metrics& metrics, vault::Vault* va
 ApiServer::~ApiServer() { Stop(); }
 
 StatusOr<Poco::Net::ServerSocket> ApiServer::Bind(const ApiConfig& config) {
-  return BindListenSocket(config.listen, 256, "the API");
+  Poco::Net::Context::Ptr tls;
+  if (config.tls) {
+    MR_ASSIGN_OR_RETURN(tls, MakeServerTlsContext(*config.tls));
+  }
+  return BindListenSocket(config.listen, 256, "the API", tls);
 }
 
 Status ApiServer::Start() {

@@ -43,8 +43,9 @@ class ApiServer {
             compliance::ComplianceService* compliance = nullptr);
   ~ApiServer();
 
-  // Returns the API's listen socket, bound and listening; Unavailable when the address cannot
-  // be bound. `serve` calls it before dropping root, then hands the socket to Start.
+  // Returns the API's listen socket, bound and listening (HTTPS only with api.tls);
+  // InvalidArgument when a TLS file cannot be used, Unavailable when the address cannot be
+  // bound. `serve` calls it before dropping root, then hands the socket to Start.
   static StatusOr<Poco::Net::ServerSocket> Bind(const ApiConfig& config);
 
   // Binds and starts serving; Unavailable when the address cannot be bound.

@@ -2,6 +2,7 @@
 // quickstart sink is up before mail arrives), the banner, signal wait and the orderly stop.
 #include "server/service.h"
 
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/SSLManager.h>
 #include <signal.h>
 
@@ -34,12 +35,19 @@ constexpr int kExitOsError = 71;
 constexpr int kExitConfig = 78;
 constexpr double kShutdownGraceS = 40;
 
+// True for a listen host only this machine can reach (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  Poco::Net::IPAddress ip;
+  return Poco::Net::IPAddress::tryParse(host, ip) && ip.isLoopback();
+}
+
 void PrintBanner(const Config& config, uint16_t smtp_port, uint16_t api_port) {
   std::cerr << "mailrelay serving\n"
             << "  SMTP  " << config.smtp.listen.host << ":" << smtp_port
             << (config.smtp.tls ? "  (STARTTLS offered)" : "  (no STARTTLS: no smtp.tls in config)")
-            << "\n  API   http://" << config.api.listen.host << ":" << api_port
-            << "  (/healthz, /metrics)\n"
+            << "\n  API   " << (config.api.tls ? "https://" : "http://") << config.api.listen.host
+            << ":" << api_port << "  (/healthz, /metrics)\n"
             << "  routes:\n";
   for (const auto& r : config.routes) {
     std::cerr << "    " << r.id << ": ";
@@ -154,7 +162,15 @@ int RunService(const Config& config) {
   auto api_socket = ApiServer::Bind(config.api);
   if (!api_socket.ok()) {
     std::cerr << "mailrelay: " << api_socket.status().message() << "\n";
-    return kExitUnavailable;
+    return api_socket.status().code() == StatusCode::kInvalidArgument ? kExitConfig
+                                                                      : kExitUnavailable;
+  }
+  if (!config.api.tls && !IsLoopbackHost(config.api.listen.host)) {
+    log::Warn("api.plaintext_listener")
+        .Text("hint",
+              "the API listens beyond loopback without TLS: bearer tokens and the records it "
+              "returns cross the network in the clear; set api.tls or listen on 127.0.0.1")
+        .Emit();
   }
   auto smtp_binding = SmtpListener::Bind(config.smtp);
   if (!smtp_binding.ok()) {

@@ -161,7 +161,8 @@ def make_cert(directory):
 class Relay:
     """A running `mailrelay serve --config …` with routes to an Endpoint."""
 
-    def __init__(self, endpoint, limits=None, tls=False, extra_routes=None, prepare_data_dir=None):
+    def __init__(self, endpoint, limits=None, tls=False, extra_routes=None, prepare_data_dir=None,
+                 api_tls=False):
         """`prepare_data_dir(path)`, when given, is called with the data directory (not yet
         created) before `keys init` writes into it."""
         if not MAILRELAY_BIN or not os.access(MAILRELAY_BIN, os.X_OK):
@@ -201,9 +202,12 @@ class Relay:
             "api": {"listen": "127.0.0.1:%d" % self.api_port},
             "routes": routes,
         }
+        if tls or api_tls:
+            self.cert, key = make_cert(self.dir)
         if tls:
-            cert, key = make_cert(self.dir)
-            config["smtp"]["tls"] = {"cert_file": cert, "key_file": key}
+            config["smtp"]["tls"] = {"cert_file": self.cert, "key_file": key}
+        if api_tls:
+            config["api"]["tls"] = {"cert_file": self.cert, "key_file": key}
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f)
@@ -294,11 +298,13 @@ class RelayTestCase(unittest.TestCase):
     """One endpoint + one relay per test class."""
     relay_limits = None
     relay_tls = False
+    relay_api_tls = False
 
     @classmethod
     def setUpClass(cls):
         cls.endpoint = Endpoint()
-        cls.relay = Relay(cls.endpoint, limits=cls.relay_limits, tls=cls.relay_tls)
+        cls.relay = Relay(cls.endpoint, limits=cls.relay_limits, tls=cls.relay_tls,
+                          api_tls=cls.relay_api_tls)
 
     def tearDown(self):
         self.assertEqual(self.endpoint.schema_errors, [],

@@ -6,12 +6,13 @@ import os
 import re
 import signal
 import smtplib
+import ssl
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import MAILRELAY_BIN, RelayTestCase, port_free, wait_for_port
+from harness import MAILRELAY_BIN, RelayTestCase, free_port, port_free, wait_for_port
 
 TOKEN_RE = re.compile(r"^mr_[1-9][0-9]*_[0-9a-f]{64}$")
 
@@ -260,6 +261,85 @@ def _get(port, path, token):
     status = conn.getresponse().status
     conn.close()
     return status
+
+
+class ApiTlsTest(ApiTestCase):
+    """api.tls: the API answers over HTTPS only (TLS 1.2+), tokens and records never in the
+    clear."""
+    relay_api_tls = True
+
+    def https(self, path, token=None):
+        context = ssl.create_default_context(cafile=self.relay.cert)
+        context.check_hostname = False  # the test certificate names mx.test.invalid
+        conn = http.client.HTTPSConnection("127.0.0.1", self.relay.api_port, timeout=10,
+                                           context=context)
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        version = conn.sock.version()
+        conn.close()
+        return resp.status, body, version
+
+    def test_health_and_a_token_read_over_https(self):
+        status, body, version = self.https("/healthz")
+        self.assertEqual((status, json.loads(body)), (200, {"status": "ok"}))
+        self.assertIn(version, ("TLSv1.2", "TLSv1.3"))
+        token = self.create("admin")["token"]
+        status, body, _ = self.https("/v1/messages", token)
+        self.assertEqual(status, 200, body)
+        self.assertIn("messages", json.loads(body))
+        status, _, _ = self.https("/v1/messages", "mr_1_" + "0" * 64)
+        self.assertEqual(status, 401)
+
+    def test_plain_http_gets_no_answer(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.relay.api_port, timeout=10)
+        with self.assertRaises((http.client.HTTPException, OSError)):
+            conn.request("GET", "/healthz")
+            conn.getresponse()
+        conn.close()
+
+    def test_curl_verifies_the_certificate(self):
+        url = "https://mx.test.invalid:%d/healthz" % self.relay.api_port
+        resolve = "mx.test.invalid:%d:127.0.0.1" % self.relay.api_port
+        ok = subprocess.run(["curl", "-sS", "--cacert", self.relay.cert, "--resolve", resolve, url],
+                            capture_output=True, text=True, timeout=20)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertEqual(json.loads(ok.stdout), {"status": "ok"})
+        # Without the certificate to trust, curl refuses: nothing is sent to an unverified peer.
+        bad = subprocess.run(["curl", "-sS", "--resolve", resolve, url], capture_output=True,
+                             text=True, timeout=20)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertNotIn("api.plaintext_listener", self.relay.log_text())
+
+
+class PlaintextApiWarningTest(unittest.TestCase):
+    def test_an_api_beyond_loopback_without_tls_is_warned_about(self):
+        if not MAILRELAY_BIN:
+            self.skipTest("MAILRELAY_BIN not set")
+        with tempfile.TemporaryDirectory() as d:
+            config = os.path.join(d, "config.json")
+            api_port = free_port()
+            with open(config, "w") as f:
+                json.dump({"data_dir": os.path.join(d, "var"),
+                           "smtp": {"listen": "127.0.0.1:%d" % free_port()},
+                           "api": {"listen": "0.0.0.0:%d" % api_port}}, f)
+            init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", config],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(init.returncode, 0, init.stderr)
+            with open(os.path.join(d, "stderr.log"), "w+") as err:
+                proc = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", config],
+                                        stdout=subprocess.DEVNULL, stderr=err)
+                try:
+                    self.assertTrue(wait_for_port(api_port), "serve did not start")
+                finally:
+                    proc.send_signal(signal.SIGTERM)
+                    self.assertEqual(proc.wait(timeout=30), 0)
+                err.seek(0)
+                warned = [json.loads(line) for line in err if "api.plaintext_listener" in line]
+        self.assertEqual(len(warned), 1)
+        self.assertEqual(warned[0]["level"], "warn")
+        self.assertIn("api.tls", warned[0]["hint"])
 
 
 class QuickstartTokensTest(unittest.TestCase):

@@ -90,6 +90,12 @@ TEST(ConfigTest, UnreadableTlsFileIsNamed) {
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("/smtp/tls/cert_file"));
   EXPECT_THAT(c.status().message(), HasSubstr("/nonexistent/c.pem"));
+
+  // The API's TLS files are checked the same way, and the key as well as the certificate.
+  doc = {{"api", {{"tls", {{"cert_file", "config_test.cc"}, {"key_file", "/nonexistent/k.pem"}}}}}};
+  c = ConfigFromJson(doc, "c.json", MAILRELAY_SOURCE_DIR "/tests/unit/common");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("c.json: at /api/tls/key_file: cannot read"));
 }
 
 TEST(ConfigTest, MissingFileIsNotFound) {
