@@ -34,7 +34,8 @@ const std::set<std::string> kValueOptions = {"config",
                                              "scope-from",
                                              "scope-to",
                                              "defer-until",
-                                             "policy-dir"};
+                                             "policy-dir",
+                                             "expires-in-days"};
 // `keys rotate` (cli/cmd_keys_rotate.cc), `keys rotate-master` (cli/cmd_keys_master.cc).
 const std::set<std::string> kKeysRotateValueOptions = {"region", "batch-size", "max-batches",
                                                        "new-key-file"};

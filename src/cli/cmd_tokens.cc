@@ -1,7 +1,10 @@
 // cli/cmd_tokens.cc — `mailrelay tokens`: API bearer tokens (create, list, revoke).
 
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "api/roles.h"
 #include "auditlog/audit_log.h"
@@ -15,12 +18,14 @@ namespace {
 
 constexpr char kTokensHelp[] =
     "usage: mailrelay tokens create --role admin|compliance|auditor --name NAME [--config FILE]\n"
-    "                               [--actor NAME]\n"
+    "                               [--expires-in-days N] [--actor NAME]\n"
     "       mailrelay tokens list [--config FILE]\n"
     "       mailrelay tokens revoke ID [--config FILE] [--actor NAME]\n"
     "\n"
-    "create prints {\"token\", \"id\", \"role\", \"name\"}: the token is shown this once and is\n"
-    "stored only as a keyed hash. Use it as \"Authorization: Bearer <token>\".\n"
+    "create prints {\"token\", \"id\", \"role\", \"name\", \"expires_at_ms\"}: the token is shown\n"
+    "this once and is stored only as a keyed hash. Use it as \"Authorization: Bearer <token>\".\n"
+    "With --expires-in-days N (1..3650) it stops authenticating N days from now; without, it\n"
+    "lasts until revoked.\n"
     "list prints every token (never a secret); revoke stops a token at the next request, also\n"
     "in a running `mailrelay serve`.\n"
     "create and revoke append a tokens.create / tokens.revoke entry to the audit log (token id,\n"
@@ -34,7 +39,19 @@ nlohmann::json InfoJson(const vault::TokenInfo& t) {
           {"name", t.name},
           {"created_at_ms", t.created_at_ms},
           {"revoked_at_ms", t.revoked_at_ms ? nlohmann::json(*t.revoked_at_ms) : nullptr},
-          {"revoked", t.revoked_at_ms.has_value()}};
+          {"revoked", t.revoked_at_ms.has_value()},
+          {"expires_at_ms", t.expires_at_ms ? nlohmann::json(*t.expires_at_ms) : nullptr}};
+}
+
+// Returns N of --expires-in-days N when it is a whole number 1..3650.
+std::optional<int> ExpiryDays(const std::string& text) {
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const int days = std::stoi(text);
+  if (days < 1 || days > 3650) return std::nullopt;
+  return days;
 }
 
 int Usage(const std::string& what) {
@@ -51,7 +68,8 @@ int Tokens(const Args& args) {
   }
   const std::string sub = args.positional()[0];
   if (sub == "create") {
-    if (Status s = args.Check({"config", "role", "name", "actor"}, {}, 1); !s.ok()) {
+    if (Status s = args.Check({"config", "role", "name", "actor", "expires-in-days"}, {}, 1);
+        !s.ok()) {
       return Usage(s.message());
     }
     if (!args.Option("role") || !api::ParseRole(*args.Option("role"))) {
@@ -59,6 +77,9 @@ int Tokens(const Args& args) {
     }
     if (!args.Option("name") || args.Option("name")->empty()) {
       return Usage("create needs --name NAME (who or what holds the token)");
+    }
+    if (args.Option("expires-in-days") && !ExpiryDays(*args.Option("expires-in-days"))) {
+      return Usage("--expires-in-days needs a whole number of days, 1..3650");
     }
     // The name goes into the audit log: refuse what it would refuse before creating anything.
     if (Status s = auditlog::CheckNoPlainPersonalData(
@@ -93,16 +114,25 @@ int Tokens(const Args& args) {
   }
 
   if (sub == "create") {
-    auto issued = (*store)->Create(*args.Option("role"), *args.Option("name"));
+    std::optional<int64_t> expires_at_ms;
+    if (auto days = args.Option("expires-in-days")) {
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      expires_at_ms = now_ms + int64_t{*ExpiryDays(*days)} * 86'400'000;
+    }
+    auto issued = (*store)->Create(*args.Option("role"), *args.Option("name"), expires_at_ms);
     if (!issued.ok()) {
       std::cerr << "mailrelay tokens create: " << issued.status().message() << "\n";
       return issued.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitDataErr;
     }
     // Audited before anything is shown; a token whose creation is not in the log is revoked.
-    if (Status a = AuditAppend(*config, args, "tokens.create",
-                               {{"token_id", issued->info.id},
-                                {"role", issued->info.role},
-                                {"name", issued->info.name}});
+    if (Status a = AuditAppend(
+            *config, args, "tokens.create",
+            {{"token_id", issued->info.id},
+             {"role", issued->info.role},
+             {"name", issued->info.name},
+             {"expires_at_ms", expires_at_ms ? nlohmann::json(*expires_at_ms) : nullptr}});
         !a.ok()) {
       vault::WipeString(issued->token);
       Status r = (*store)->Revoke(issued->info.id);
@@ -113,10 +143,12 @@ int Tokens(const Args& args) {
                                  std::to_string(issued->info.id) + "\n");
       return kExitDataErr;
     }
-    nlohmann::json out = {{"token", issued->token},
-                          {"id", issued->info.id},
-                          {"role", issued->info.role},
-                          {"name", issued->info.name}};
+    nlohmann::json out = {
+        {"token", issued->token},
+        {"id", issued->info.id},
+        {"role", issued->info.role},
+        {"name", issued->info.name},
+        {"expires_at_ms", expires_at_ms ? nlohmann::json(*expires_at_ms) : nullptr}};
     vault::WipeString(issued->token);
     std::string text = out.dump();
     vault::WipeString(out["token"].get_ref<std::string&>());

@@ -99,13 +99,18 @@ CREATE TABLE IF NOT EXISTS lea_cases (
 );
 )sql";
 
+// control.db v3: a token may carry an expiry (NULL: none, as every token made before v3).
+constexpr char kControlV3[] = R"sql(
+ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
 };
 
 std::vector<Migration> Migrations(FileKind kind) {
-  if (kind == FileKind::kControl) return {{1, kKeysV1}, {2, kControlV2}};
+  if (kind == FileKind::kControl) return {{1, kKeysV1}, {2, kControlV2}, {3, kControlV3}};
   return {{1, kKeysV1}, {1, kRecordsV1}, {2, kRecordsV2}};
 }
 

@@ -31,6 +31,7 @@ TokenInfo RowInfo(const Stmt& s, int first) {
   t.name = s.Text(first + 2);
   t.created_at_ms = s.Int(first + 3);
   if (!s.IsNull(first + 4)) t.revoked_at_ms = s.Int(first + 4);
+  if (!s.IsNull(first + 5)) t.expires_at_ms = s.Int(first + 5);
   return t;
 }
 
@@ -79,8 +80,13 @@ StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& contro
   return std::unique_ptr<TokenStore>(new TokenStore(std::move(db), global_keys));
 }
 
-StatusOr<IssuedToken> TokenStore::Create(std::string_view role, std::string_view name) {
+StatusOr<IssuedToken> TokenStore::Create(std::string_view role, std::string_view name,
+                                         std::optional<int64_t> expires_at_ms) {
   if (role.empty()) return Status::InvalidArgument("token role is empty");
+  const int64_t now = NowMs();
+  if (expires_at_ms && *expires_at_ms <= now) {
+    return Status::InvalidArgument("token expiry must be in the future");
+  }
   if (name.empty() || name.size() > kMaxNameBytes) {
     return Status::InvalidArgument("token name must be 1.." + std::to_string(kMaxNameBytes) +
                                    " bytes");
@@ -99,14 +105,17 @@ StatusOr<IssuedToken> TokenStore::Create(std::string_view role, std::string_view
   IssuedToken out;
   out.info.role = std::string(role);
   out.info.name = std::string(name);
-  out.info.created_at_ms = NowMs();
+  out.info.created_at_ms = now;
+  out.info.expires_at_ms = expires_at_ms;
   std::lock_guard lock(mu_);
   Status s = InWriteTransaction(*db_, [&]() -> Status {
-    MR_ASSIGN_OR_RETURN(Stmt ins, db_->Prepare("INSERT INTO tokens (hash, role, name, "
-                                               "created_at_ms) VALUES (x'', ?1, ?2, ?3)"));
+    MR_ASSIGN_OR_RETURN(Stmt ins,
+                        db_->Prepare("INSERT INTO tokens (hash, role, name, created_at_ms, "
+                                     "expires_at_ms) VALUES (x'', ?1, ?2, ?3, ?4)"));
     ins.BindText(1, role);
     ins.BindText(2, name);
     ins.BindInt(3, out.info.created_at_ms);
+    if (expires_at_ms) ins.BindInt(4, *expires_at_ms);
     MR_RETURN_IF_ERROR(ins.Run());
     out.info.id = sqlite3_last_insert_rowid(db_->handle());
     MR_ASSIGN_OR_RETURN(std::string hash,
@@ -127,8 +136,8 @@ StatusOr<IssuedToken> TokenStore::Create(std::string_view role, std::string_view
 
 StatusOr<std::vector<TokenInfo>> TokenStore::List() {
   std::lock_guard lock(mu_);
-  MR_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT id, role, name, created_at_ms, revoked_at_ms "
-                                           "FROM tokens ORDER BY id"));
+  MR_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT id, role, name, created_at_ms, revoked_at_ms, "
+                                           "expires_at_ms FROM tokens ORDER BY id"));
   std::vector<TokenInfo> out;
   while (true) {
     MR_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -157,6 +166,10 @@ Status TokenStore::Revoke(int64_t id) {
 }
 
 StatusOr<TokenInfo> TokenStore::Authenticate(std::string_view token) {
+  return AuthenticateAt(token, NowMs());
+}
+
+StatusOr<TokenInfo> TokenStore::AuthenticateAt(std::string_view token, int64_t now_ms) {
   std::optional<ParsedToken> parsed = ParseToken(token);
   if (!parsed) return Status::Unauthenticated("malformed token");
   // The hash is computed before the lookup, so an unknown id costs the same as a wrong secret.
@@ -167,7 +180,8 @@ StatusOr<TokenInfo> TokenStore::Authenticate(std::string_view token) {
   {
     std::lock_guard lock(mu_);
     MR_ASSIGN_OR_RETURN(Stmt s, db_->Prepare("SELECT hash, id, role, name, created_at_ms, "
-                                             "revoked_at_ms FROM tokens WHERE id = ?1"));
+                                             "revoked_at_ms, expires_at_ms FROM tokens "
+                                             "WHERE id = ?1"));
     s.BindInt(1, static_cast<int64_t>(parsed->id));
     MR_ASSIGN_OR_RETURN(found, s.Step());
     if (found) {
@@ -181,6 +195,9 @@ StatusOr<TokenInfo> TokenStore::Authenticate(std::string_view token) {
   WipeString(stored);
   if (!found || !match) return Status::Unauthenticated("unknown token or wrong secret");
   if (info.revoked_at_ms) return Status::Unauthenticated("token revoked");
+  if (info.expires_at_ms && now_ms >= *info.expires_at_ms) {
+    return Status::Unauthenticated("token expired");
+  }
   return info;
 }
 

@@ -50,6 +50,7 @@ struct TokenInfo {
   std::string name;
   int64_t created_at_ms = 0;
   std::optional<int64_t> revoked_at_ms;
+  std::optional<int64_t> expires_at_ms;  // from then on it no longer authenticates
 };
 
 struct IssuedToken {
@@ -68,18 +69,21 @@ class TokenStore {
   TokenStore(const TokenStore&) = delete;
   TokenStore& operator=(const TokenStore&) = delete;
 
-  // Creates a token; kInvalidArgument for an empty role or a name that is empty, longer than
-  // 100 bytes or holds control characters.
-  StatusOr<IssuedToken> Create(std::string_view role, std::string_view name);
+  // Creates a token, valid until `expires_at_ms` when given; kInvalidArgument for an empty role,
+  // a name that is empty, longer than 100 bytes or holds control characters, or an expiry that
+  // is not in the future.
+  StatusOr<IssuedToken> Create(std::string_view role, std::string_view name,
+                               std::optional<int64_t> expires_at_ms = std::nullopt);
   // Returns every token (revoked ones too), oldest first. Never a secret.
   StatusOr<std::vector<TokenInfo>> List();
   // Revokes token `id` (kept, with revoked_at_ms, for the record). kNotFound if there is none;
   // revoking a revoked token is kFailedPrecondition.
   Status Revoke(int64_t id);
-  // Returns the token's row if `token` is well formed, exists, matches and is not revoked;
-  // kUnauthenticated otherwise, with a message safe to show ("malformed", "unknown or wrong
-  // secret", "revoked"). Reads control.db every time.
+  // Returns the token's row if `token` is well formed, exists, matches, is not revoked and has
+  // not expired by `now_ms`; kUnauthenticated otherwise, with a message safe to show
+  // ("malformed", "unknown or wrong secret", "revoked", "expired"). Reads control.db every time.
   StatusOr<TokenInfo> Authenticate(std::string_view token);
+  StatusOr<TokenInfo> AuthenticateAt(std::string_view token, int64_t now_ms);
 
  private:
   TokenStore(std::unique_ptr<Db> db, keyring::KeySet& keys);

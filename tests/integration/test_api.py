@@ -149,9 +149,25 @@ class LiveTokensTest(ApiTestCase):
         missing = self.tokens("revoke", "987654", check=False)
         self.assertNotEqual(missing.returncode, 0)
 
+    def test_a_token_with_an_expiry_says_so_and_works_until_then(self):
+        before = time.time() * 1000
+        out = self.tokens("create", "--role", "auditor", "--name", "quarterly-audit",
+                          "--expires-in-days", "30")
+        created = json.loads(out.stdout)
+        expected = before + 30 * 86_400_000
+        self.assertTrue(expected <= created["expires_at_ms"] <= expected + 60_000, created)
+        listed = {t["id"]: t for t in json.loads(self.tokens("list").stdout)["tokens"]}
+        self.assertEqual(listed[created["id"]]["expires_at_ms"], created["expires_at_ms"])
+        status, _, _ = self.call("/v1/audit/checkpoint", token=created["token"])
+        self.assertEqual(status, 200)
+        self.assertIsNone(self.create("admin")["expires_at_ms"])
+
     def test_cli_usage_errors(self):
         for args in [["create", "--role", "root", "--name", "x"], ["create", "--role", "admin"],
-                     ["revoke", "abc"], ["frobnicate"]]:
+                     ["revoke", "abc"], ["frobnicate"],
+                     ["create", "--role", "admin", "--name", "x", "--expires-in-days", "0"],
+                     ["create", "--role", "admin", "--name", "x", "--expires-in-days", "3651"],
+                     ["create", "--role", "admin", "--name", "x", "--expires-in-days", "1.5"]]:
             out = self.tokens(*args, check=False)
             self.assertEqual(out.returncode, 64, args)
             self.assertEqual(out.stdout, "")

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -94,6 +95,38 @@ TEST_F(TokenStoreTest, CreateReturnsAWellFormedTokenThatAuthenticates) {
   ASSERT_TRUE(b.ok());
   EXPECT_NE(a->info.id, b->info.id);
   EXPECT_NE(a->token.substr(a->token.rfind('_')), b->token.substr(b->token.rfind('_')));
+}
+
+TEST_F(TokenStoreTest, ATokenStopsAuthenticatingAtItsExpiry) {
+  auto v = Open();
+  TokenStore& t = Tokens(*v);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const int64_t expiry = now + 86'400'000;
+  auto a = t.Create("admin", "temp", expiry);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->info.expires_at_ms, expiry);
+  auto before = t.AuthenticateAt(a->token, expiry - 1);
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  EXPECT_EQ(before->expires_at_ms, expiry);
+  auto at = t.AuthenticateAt(a->token, expiry);
+  ASSERT_EQ(at.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(at.status().message(), "token expired");
+  // A wrong secret still reads as unknown, expired or not: expiry is told only to the holder.
+  std::string wrong = a->token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  EXPECT_EQ(t.AuthenticateAt(wrong, expiry).status().message(), "unknown token or wrong secret");
+  // Listed with its expiry; a token without one never expires.
+  auto listed = t.List();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->back().expires_at_ms, expiry);
+  auto forever = t.Create("admin", "forever");
+  ASSERT_TRUE(forever.ok());
+  EXPECT_FALSE(forever->info.expires_at_ms);
+  EXPECT_TRUE(t.AuthenticateAt(forever->token, now + 3650LL * 86'400'000).ok());
+  // An expiry that is not in the future makes no token.
+  EXPECT_EQ(t.Create("admin", "late", now - 1).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(TokenStoreTest, WrongSecretUnknownIdAndMalformedAreUnauthenticated) {

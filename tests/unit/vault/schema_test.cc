@@ -150,7 +150,8 @@ TEST_F(SchemaTest, EveryQueryUsesItsIndex) {
 }
 
 // A control.db made before v2 (tokens and lea_cases created on first use, or not at all)
-// migrates to v2 on the next open, and a table that existed keeps its rows.
+// migrates to the latest version on the next open, and a table that existed keeps its rows;
+// v3 gives every token an expiry column, NULL (no expiry) for those made before.
 class ControlSchemaTest : public testing::VaultFixture {
  protected:
   std::unique_ptr<Db> ConnectControl() {
@@ -168,15 +169,15 @@ class ControlSchemaTest : public testing::VaultFixture {
   std::unique_ptr<keyring::KeySet> keys_;
 };
 
-TEST_F(ControlSchemaTest, NewControlFileIsAtVersionTwoWithBothTables) {
+TEST_F(ControlSchemaTest, NewControlFileIsAtVersionThreeWithBothTables) {
   ASSERT_NE(MustOpen(), nullptr);
   auto db = ConnectControl();
-  EXPECT_EQ(LatestSchemaVersion(FileKind::kControl), 2);
-  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(LatestSchemaVersion(FileKind::kControl), 3);
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 3);
   EXPECT_EQ(Tables(*db), 2);
 }
 
-TEST_F(ControlSchemaTest, VersionOneFileWithoutTheTablesMigratesToTwo) {
+TEST_F(ControlSchemaTest, VersionOneFileWithoutTheTablesMigratesToThree) {
   ASSERT_NE(MustOpen(), nullptr);
   {
     auto db = ConnectControl();
@@ -187,7 +188,7 @@ TEST_F(ControlSchemaTest, VersionOneFileWithoutTheTablesMigratesToTwo) {
   }
   ASSERT_NE(MustOpen(false), nullptr);
   auto db = ConnectControl();
-  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 3);
   EXPECT_EQ(Tables(*db), 2);
 }
 
@@ -195,6 +196,11 @@ TEST_F(ControlSchemaTest, VersionOneFileThatGotTheTablesOnFirstUseKeepsTheirRows
   ASSERT_NE(MustOpen(), nullptr);
   {
     auto db = ConnectControl();
+    // The tokens table as a binary before v3 made it: no expiry column.
+    ASSERT_TRUE(db->Exec("DROP TABLE tokens; CREATE TABLE tokens (id INTEGER PRIMARY KEY "
+                         "AUTOINCREMENT, hash BLOB NOT NULL, role TEXT NOT NULL, name TEXT NOT "
+                         "NULL, created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER)")
+                    .ok());
     ASSERT_TRUE(db->Exec("INSERT INTO tokens (hash, role, name, created_at_ms) "
                          "VALUES (x'00', 'admin', 'ci', 1); "
                          "INSERT INTO lea_cases VALUES ('case-1', 1, x'00'); "
@@ -203,8 +209,8 @@ TEST_F(ControlSchemaTest, VersionOneFileThatGotTheTablesOnFirstUseKeepsTheirRows
   }
   ASSERT_NE(MustOpen(false), nullptr);
   auto db = ConnectControl();
-  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 2);
-  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM tokens"), 1);
+  EXPECT_EQ(*db->QueryInt("SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM tokens WHERE expires_at_ms IS NULL"), 1);
   EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM lea_cases"), 1);
 }
 
