@@ -135,10 +135,13 @@ int DropPrivileges(const Config& config) {
 
 int RunService(const Config& config) {
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  // SIGHUP too: its default action would kill the service mid-delivery, and log rotation
+  // scripts send it out of habit; serve has no log file to reopen, so it is only logged.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   if (Status s = KeepKeysOutOfCoreDumps(); !s.ok()) {
@@ -238,7 +241,9 @@ int RunService(const Config& config) {
       .Emit();
 
   int signo = 0;
-  sigwait(&stop_signals, &signo);
+  while (sigwait(&stop_signals, &signo) == 0 && signo == SIGHUP) {
+    log::Info("service.sighup_ignored").Emit();
+  }
   log::Info("service.stopping").Num("signal", signo).Emit();
   sweeper.Stop();
   size_t left = smtp.Stop(kShutdownGraceS);

@@ -125,6 +125,27 @@ class PrivacyAndShutdownTest(unittest.TestCase):
             relay.cleanup()
             endpoint.close()
 
+    def test_sighup_is_logged_and_changes_nothing(self):
+        need_binary(self)
+        endpoint = Endpoint()
+        relay = Relay(endpoint)
+        try:
+            c = SmtpClient(relay.smtp_port)
+            self.assertEqual(c.code(), 220)
+            relay.proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 10
+            while "service.sighup_ignored" not in relay.log_text() and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertIn('"event":"service.sighup_ignored"', relay.log_text())
+            self.assertIsNone(relay.proc.poll())
+            c.send(b"EHLO c.test\r\n")  # the open session goes on
+            self.assertEqual(c.code(), 250)
+            c.close()
+        finally:
+            self.assertEqual(relay.stop(), 0)
+            relay.cleanup()
+            endpoint.close()
+
     def test_sigterm_lets_a_session_in_data_finish(self):
         need_binary(self)
         endpoint = Endpoint()
