@@ -3,6 +3,8 @@
 //   bench_vault                          # 1,000,000 records for the lookup phase
 //   MAILRELAY_BENCH_RECORDS=100000 bench_vault   # quicker
 //   MAILRELAY_BENCH_DIR=/mnt/ssd/x bench_vault   # where the vault files go (default: a temp dir)
+//   MAILRELAY_BENCH_FIRST_RECEIVED_MS=...        # record n is received then + n * step
+//   MAILRELAY_BENCH_STEP_US=...                  # (defaults 1.7e12 = Nov 2023, 2.592 s)
 //
 // Phases, each on the same vault (3 regions, synchronous=FULL, i.e. every acknowledged record
 // is durable):
@@ -49,7 +51,13 @@ double CpuSeconds() {
 // One record every 2.592 s: 1,000,000 of them span the 30 days of retention, so a lookup probes
 // the blind indexes under each of ~30 expiry days (vault/schema.cc v2), as in production.
 MetadataRecord Record(int64_t n) {
-  const int64_t received = 1'700'000'000'000 + n * 2'592;
+  static const int64_t first = std::getenv("MAILRELAY_BENCH_FIRST_RECEIVED_MS")
+                                  ? std::atoll(std::getenv("MAILRELAY_BENCH_FIRST_RECEIVED_MS"))
+                                  : 1'700'000'000'000;
+  static const int64_t step_us = std::getenv("MAILRELAY_BENCH_STEP_US")
+                                    ? std::atoll(std::getenv("MAILRELAY_BENCH_STEP_US"))
+                                    : 2'592'000;
+  const int64_t received = first + n * step_us / 1000;
   MetadataRecord r = mailrelay::bench::BenchRecord(n, received, kRegions[n % 3]);
   r.field_expires_at_ms = {{"sender_ip", received + 7LL * 86'400'000}};
   return r;

@@ -1,0 +1,157 @@
+"""The relay's SMTP latency while a retention sweep runs (issue #6's benchmark).
+
+Fills a vault with MAILRELAY_BENCH_RECORDS records (default 2,000,000; `vault_bench` writes
+them), starts `mailrelay serve` on it with smtp-source sending through 4 reused sessions and a
+probe timing one transaction every 10 ms (smtp_throughput.py's SmtpProbe), measures the probe
+idle, then while half the records are swept. Prints records/s swept and the probe's
+p50/p99/max idle and during. Numbers only. Two ways to sweep (BENCH_SWEEP):
+
+  cli    (default) `mailrelay sweep --now T` beside serve, T in the future where the older half
+         of the records (received over the last RECORDS x 2.592 s) is past its lifetime;
+  serve  serve's own sweep on its writer thread: the records are received 0.1 ms apart, the
+         older half expiring just before serve's first periodic sweep (interval 130 s).
+
+  python3 tests/bench/sweep_relay_bench.py        # after building build-bench (see README)
+  MAILRELAY_BENCH_RECORDS=400000 BENCH_SWEEP=serve python3 tests/bench/sweep_relay_bench.py
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import smtp_throughput as st  # noqa: E402  (SmtpProbe, free_port, wait_banner)
+
+BUILD = os.environ.get("BENCH_BUILD_DIR", os.path.join(HERE, "..", "..", "build-bench"))
+MAILRELAY = os.environ.get("MAILRELAY_BIN", os.path.join(BUILD, "src/cli/mailrelay"))
+VAULT_BENCH = os.path.join(BUILD, "tests/bench/vault_bench")
+SINK = os.path.join(BUILD, "tests/bench/bench_fast_sink")
+RECORDS = int(os.environ.get("MAILRELAY_BENCH_RECORDS", "2000000"))
+IDLE_S = 15
+MODE = os.environ.get("BENCH_SWEEP", "cli")
+# vault_bench's records: received FIRST + n * step, each living 30 days.
+LIFETIME_MS = 30 * 86_400_000
+STEP_US = 2_592_000 if MODE == "cli" else 100
+SERVE_SWEEP_INTERVAL_S = 130
+
+
+def percentiles(values):
+    if not values:
+        return "no samples"
+    s = sorted(values)
+    p99 = s[min(len(s) - 1, int(len(s) * 0.99))]
+    return "p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d transactions)" % (
+        statistics.median(s), p99, s[-1], len(s))
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="mailrelay-sweep-relay-")
+    started_ms = int(time.time() * 1000)
+    if MODE == "cli":
+        # The newest record is received now: serve's own sweep (real clock) finds nothing due.
+        first_received_ms = started_ms - RECORDS * STEP_US // 1000
+    else:
+        # The middle record expires 180 s from now: after serve's start-up sweep (fill ~60 s),
+        # before its first periodic one.
+        first_received_ms = started_ms + 180_000 - LIFETIME_MS - (RECORDS // 2) * STEP_US // 1000
+    procs = []
+    try:
+        t0 = time.time()
+        subprocess.run([VAULT_BENCH],
+                       env=dict(os.environ, MAILRELAY_BENCH_DIR=work,
+                                MAILRELAY_BENCH_RECORDS=str(RECORDS),
+                                MAILRELAY_BENCH_FIRST_RECEIVED_MS=str(first_received_ms),
+                                MAILRELAY_BENCH_STEP_US=str(STEP_US)),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        print("filled %d records in %.0f s" % (RECORDS, time.time() - t0), flush=True)
+
+        port_file = os.path.join(work, "sink.port")
+        sink = subprocess.Popen([SINK, "--listen", "127.0.0.1:0", "--port-file", port_file],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(sink)
+        while not os.path.exists(port_file) or not open(port_file).read().strip():
+            time.sleep(0.02)
+        smtp_port = st.free_port()
+        config = os.path.join(work, "mailrelay.json")
+        with open(config, "w") as f:
+            json.dump({"data_dir": os.path.join(work, "data"),
+                       "master_key_file": os.path.join(work, "master.key"),
+                       "log_level": "info",
+                       "retention": {"sweep_interval_s": 86400 if MODE == "cli"
+                                     else SERVE_SWEEP_INTERVAL_S},
+                       "smtp": {"listen": "127.0.0.1:%d" % smtp_port, "hostname": "bench.local"},
+                       "api": {"listen": "127.0.0.1:%d" % st.free_port()},
+                       "routes": [{"id": "bench", "match": ["*"], "format": "json",
+                                   "target": "http://127.0.0.1:%s/hook" %
+                                             open(port_file).read().strip()}]}, f)
+        # vault_bench made the vault files only: the audit log and its key come from keys init.
+        subprocess.run([MAILRELAY, "keys", "init", "--config", config], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(os.path.join(work, "serve.log"), "w")
+        serve = subprocess.Popen([MAILRELAY, "serve", "--config", config], stdout=log,
+                                 stderr=subprocess.STDOUT)
+        procs.append(serve)
+        st.wait_banner(smtp_port, serve)
+        serve_started = time.time()
+        # serve sweeps once at start (fields past 7 days are due by the real clock): let that
+        # finish before anything is measured.
+        while '"retention.swept"' not in open(os.path.join(work, "serve.log")).read():
+            time.sleep(0.2)
+        load = subprocess.Popen([st.SMTP_SOURCE, "-s", "4", "-m", "100000000", "-l", "4096",
+                                 "-d", "-f", "s@bench.example", "-t", "r@bench.example",
+                                 "127.0.0.1:%d" % smtp_port],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(load)
+        probe = st.SmtpProbe(smtp_port, per_connection=False, size=4096)
+        st.PROBE_INTERVAL_S = 0.01
+        probe.start()
+        if MODE == "cli":
+            time.sleep(IDLE_S)
+            idle = list(probe.txn_ms)
+            now_ms = first_received_ms + (RECORDS // 2) * STEP_US // 1000 + LIFETIME_MS
+            t0 = time.perf_counter()
+            swept = subprocess.run([MAILRELAY, "sweep", "--config", config, "--now",
+                                    str(now_ms)], capture_output=True, text=True)
+            elapsed = time.perf_counter() - t0
+            during = list(probe.txn_ms)[len(idle):]
+            if swept.returncode != 0:
+                print("sweep failed: " + swept.stderr)
+                return 1
+            deleted = json.loads(swept.stdout)["records_deleted"]
+        else:
+            log_path = os.path.join(work, "serve.log")
+            # Idle until 5 s before the periodic sweep; then every transaction until it ends.
+            time.sleep(max(0, serve_started + SERVE_SWEEP_INTERVAL_S - 5 - time.time()))
+            idle = list(probe.txn_ms)
+            while open(log_path).read().count('"retention.swept"') < 2:
+                time.sleep(0.05)
+            during = list(probe.txn_ms)[len(idle):]
+            line = [l for l in open(log_path) if '"retention.swept"' in l][1]
+            swept = json.loads(line)
+            deleted, elapsed = swept["records_deleted"], swept["elapsed_ms"] / 1000.0
+        probe.stop()
+        print("sweep (%s): %d records deleted in %.1f s: %.0f records/s" % (
+            MODE, deleted, elapsed, deleted / max(elapsed, 1e-9)))
+        print("relay transaction, idle:   " + percentiles(idle))
+        print("relay transaction, during: " + percentiles(during))
+        if probe.failed:
+            print("probe failures: %d (%s)" % (probe.failed, probe.errors[:3]))
+        return 0
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
