@@ -150,6 +150,8 @@ def main():
                     p.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        if os.environ.get("BENCH_KEEP_LOG"):  # serve's log (relay.delivery has vault_us)
+            shutil.copy(os.path.join(work, "serve.log"), os.environ["BENCH_KEEP_LOG"])
         shutil.rmtree(work, ignore_errors=True)
 
 
