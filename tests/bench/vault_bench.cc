@@ -52,11 +52,11 @@ double CpuSeconds() {
 // the blind indexes under each of ~30 expiry days (vault/schema.cc v2), as in production.
 MetadataRecord Record(int64_t n) {
   static const int64_t first = std::getenv("MAILRELAY_BENCH_FIRST_RECEIVED_MS")
-                                  ? std::atoll(std::getenv("MAILRELAY_BENCH_FIRST_RECEIVED_MS"))
-                                  : 1'700'000'000'000;
+                                   ? std::atoll(std::getenv("MAILRELAY_BENCH_FIRST_RECEIVED_MS"))
+                                   : 1'700'000'000'000;
   static const int64_t step_us = std::getenv("MAILRELAY_BENCH_STEP_US")
-                                    ? std::atoll(std::getenv("MAILRELAY_BENCH_STEP_US"))
-                                    : 2'592'000;
+                                     ? std::atoll(std::getenv("MAILRELAY_BENCH_STEP_US"))
+                                     : 2'592'000;
   const int64_t received = first + n * step_us / 1000;
   MetadataRecord r = mailrelay::bench::BenchRecord(n, received, kRegions[n % 3]);
   r.field_expires_at_ms = {{"sender_ip", received + 7LL * 86'400'000}};
