@@ -101,7 +101,7 @@ int Sweep(const Args& args) {
     std::cerr << "mailrelay sweep: " << policy.status().message() << "\n";
     return kExitConfig;
   }
-  auto vault = server::OpenVaultForService(*config);
+  auto vault = server::OpenVaultForService(*config, *policy);
   if (!vault.ok()) {
     std::cerr << "mailrelay sweep: " << vault.status().message() << "\n";
     return server::ExitCodeForVaultError(vault.status());

@@ -15,7 +15,7 @@ namespace mailrelay::cli {
 StatusOr<ComplianceHandles> OpenCompliance(const Config& config) {
   MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicyInForce(config));
   ComplianceHandles h;
-  MR_ASSIGN_OR_RETURN(h.vault, server::OpenVaultForService(config));
+  MR_ASSIGN_OR_RETURN(h.vault, server::OpenVaultForService(config, policy));
   MR_ASSIGN_OR_RETURN(h.audit, auditlog::OpenLocalAuditLog(
                                    {config.data_dir, config.master_key_file, config.quickstart}));
   MR_ASSIGN_OR_RETURN(h.service, compliance::ComplianceService::Create(

@@ -13,10 +13,10 @@
 namespace mailrelay::server {
 namespace {
 
-StatusOr<vault::VaultOptions> Options(const Config& config, bool create) {
+StatusOr<vault::VaultOptions> Options(const Config& config, const PolicySet& policy, bool create) {
   vault::VaultOptions o;
   o.data_dir = config.data_dir;
-  MR_ASSIGN_OR_RETURN(o.regions, VaultRegions(config));
+  MR_ASSIGN_OR_RETURN(o.regions, VaultRegions(config, policy));
   o.master_key_path = config.master_key_file;
   o.create_if_missing = create;
   return o;
@@ -37,14 +37,24 @@ Status EnsureDataDir(const std::string& dir) {
 
 }  // namespace
 
-StatusOr<std::vector<std::string>> VaultRegions(const Config& config) {
-  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+StatusOr<std::vector<std::string>> VaultRegions(const Config& config, const PolicySet& policy) {
   MR_ASSIGN_OR_RETURN(std::vector<std::string> regions, VaultRegionsFor(config, policy));
   MR_RETURN_IF_ERROR(CheckNoUnlistedRegionFiles(config.data_dir, policy));
   return regions;
 }
 
+StatusOr<std::vector<std::string>> VaultRegions(const Config& config) {
+  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+  return VaultRegions(config, policy);
+}
+
 StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config) {
+  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+  return OpenVaultForService(config, policy);
+}
+
+StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config,
+                                                            const PolicySet& policy) {
   if (config.quickstart) {
     MR_RETURN_IF_ERROR(EnsureDataDir(config.data_dir));
     if (std::getenv("MAILRELAY_MASTER_KEY") == nullptr && !Exists(config.master_key_file)) {
@@ -56,7 +66,7 @@ StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config
                 << "  !!! the key on separate, protected storage.\n\n";
     }
   }
-  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, config.quickstart));
+  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, policy, config.quickstart));
   return vault::Vault::Open(options);
 }
 
@@ -71,7 +81,8 @@ StatusOr<KeysInitialized> InitKeysAndVault(const Config& config) {
     MR_RETURN_IF_ERROR(keyring::CreateMasterKeyFile(config.master_key_file));
     done += "master key: created " + config.master_key_file + " (mode 0600) — back it up\n";
   }
-  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, true));
+  MR_ASSIGN_OR_RETURN(PolicySet policy, LoadPolicySet(config.policy_dir));
+  MR_ASSIGN_OR_RETURN(vault::VaultOptions options, Options(config, policy, true));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<vault::Vault> vault, vault::Vault::Open(options));
   for (const auto& region : vault->regions()) {
     done += "vault: " + config.data_dir + "/" + vault::RegionFileName(region) + "\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/policy_set.h"
 #include "common/status.h"
 #include "vault/vault.h"
 
@@ -15,10 +16,15 @@ namespace mailrelay::server {
 // Returns the vault's regions: policy/regions.json's (config.policy_dir), once the config names
 // only listed regions and data_dir holds no file of an unlisted one (server/policy_regions.h).
 StatusOr<std::vector<std::string>> VaultRegions(const Config& config);
+// The same with the policy the caller already loaded.
+StatusOr<std::vector<std::string>> VaultRegions(const Config& config, const PolicySet& policy);
 
 // Returns the open vault. In quickstart, a missing master key is created (with a warning on
 // stderr) and missing vault files are created; otherwise they must exist (`keys init`).
 StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config);
+// The same with the policy the caller already loaded (serve, sweep, the compliance commands).
+StatusOr<std::unique_ptr<vault::Vault>> OpenVaultForService(const Config& config,
+                                                            const PolicySet& policy);
 
 // Creates the master key (unless it exists or $MAILRELAY_MASTER_KEY is set) and every vault
 // file: what `mailrelay keys init` does. Returns what it did, for the operator, and the regions.
