@@ -144,10 +144,7 @@ int RunService(const Config& config) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  if (Status s = KeepKeysOutOfCoreDumps(); !s.ok()) {
-    std::cerr << "mailrelay: " << s.message() << "\n";
-    return kExitOsError;
-  }
+  // Already non-dumpable: cli/main.cc does that for every command that loads the master key.
 
   // A policy file that breaks its schema or a commitment of another (a retention beyond the
   // DPA, a region it does not allow, …) never starts: exit 78 naming file, pointer and limit.
@@ -183,7 +180,7 @@ int RunService(const Config& config) {
   }
   if (int code = DropPrivileges(config); code != kExitOk) return code;
 
-  auto vault = OpenVaultForService(config);
+  auto vault = OpenVaultForService(config, *policy);
   if (!vault.ok()) {
     std::cerr << "mailrelay: " << vault.status().message() << "\n";
     return ExitCodeForVaultError(vault.status());
