@@ -33,11 +33,6 @@ StatusOr<Poco::Net::ServerSocket> ApiServer::Bind(const ApiConfig& config) {
   return BindListenSocket(config.listen, 256, "the API", tls);
 }
 
-Status ApiServer::Start() {
-  MR_ASSIGN_OR_RETURN(Poco::Net::ServerSocket socket, Bind(config_));
-  return Start(std::move(socket));
-}
-
 Status ApiServer::Start(Poco::Net::ServerSocket socket) {
   try {
     auto* params = new Poco::Net::HTTPServerParams;

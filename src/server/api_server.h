@@ -48,8 +48,6 @@ class ApiServer {
   // bound. `serve` calls it before dropping root, then hands the socket to Start.
   static StatusOr<Poco::Net::ServerSocket> Bind(const ApiConfig& config);
 
-  // Binds and starts serving; Unavailable when the address cannot be bound.
-  Status Start();
   // Starts serving on `socket`, from Bind.
   Status Start(Poco::Net::ServerSocket socket);
   void Stop();

@@ -93,11 +93,6 @@ StatusOr<SmtpBinding> SmtpListener::Bind(const SmtpConfig& config) {
   return binding;
 }
 
-Status SmtpListener::Start() {
-  MR_ASSIGN_OR_RETURN(SmtpBinding binding, Bind(config_));
-  return Start(std::move(binding));
-}
-
 Status SmtpListener::Start(SmtpBinding binding) {
   shared_.tls = binding.tls;
   const int threads =

@@ -65,8 +65,6 @@ class SmtpListener {
   // used, Unavailable when the address cannot be bound.
   static StatusOr<SmtpBinding> Bind(const SmtpConfig& config);
 
-  // Binds (as Bind) and starts accepting.
-  Status Start();
   // Starts accepting on `binding`, from Bind.
   Status Start(SmtpBinding binding);
   // Stops accepting, asks idle sessions to close (421), lets sessions in DATA or delivery
