@@ -107,66 +107,56 @@ class PrivacyAndShutdownTest(unittest.TestCase):
                     self.assertNotIn(canary, line)
                     json.loads(line)  # every log line is JSON
 
-    def test_sigterm_sends_421_to_idle_sessions_and_exits_0(self):
+    def own_relay(self):
+        """A relay of this test's own (the signal tests stop it), stopped and removed after."""
         need_binary(self)
         endpoint = Endpoint()
+        self.addCleanup(endpoint.close)
         relay = Relay(endpoint)
-        try:
-            c = SmtpClient(relay.smtp_port)
-            self.assertEqual(c.code(), 220)
-            c.send(b"EHLO c.test\r\n")
-            c.read_reply()
-            relay.proc.send_signal(signal.SIGTERM)
-            self.assertEqual(c.code(), 421)
-            self.assertEqual(relay.proc.wait(timeout=20), 0)
-            c.close()
-        finally:
-            relay.stop()
-            relay.cleanup()
-            endpoint.close()
+        self.addCleanup(relay.cleanup)
+        self.addCleanup(relay.stop)
+        return endpoint, relay
+
+    def test_sigterm_sends_421_to_idle_sessions_and_exits_0(self):
+        _, relay = self.own_relay()
+        c = SmtpClient(relay.smtp_port)
+        self.assertEqual(c.code(), 220)
+        c.send(b"EHLO c.test\r\n")
+        c.read_reply()
+        relay.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(c.code(), 421)
+        self.assertEqual(relay.proc.wait(timeout=20), 0)
+        c.close()
 
     def test_sighup_is_logged_and_changes_nothing(self):
-        need_binary(self)
-        endpoint = Endpoint()
-        relay = Relay(endpoint)
-        try:
-            c = SmtpClient(relay.smtp_port)
-            self.assertEqual(c.code(), 220)
-            relay.proc.send_signal(signal.SIGHUP)
-            deadline = time.time() + 10
-            while "service.sighup_ignored" not in relay.log_text() and time.time() < deadline:
-                time.sleep(0.05)
-            self.assertIn('"event":"service.sighup_ignored"', relay.log_text())
-            self.assertIsNone(relay.proc.poll())
-            c.send(b"EHLO c.test\r\n")  # the open session goes on
-            self.assertEqual(c.code(), 250)
-            c.close()
-        finally:
-            self.assertEqual(relay.stop(), 0)
-            relay.cleanup()
-            endpoint.close()
+        _, relay = self.own_relay()
+        c = SmtpClient(relay.smtp_port)
+        self.assertEqual(c.code(), 220)
+        relay.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while "service.sighup_ignored" not in relay.log_text() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn('"event":"service.sighup_ignored"', relay.log_text())
+        self.assertIsNone(relay.proc.poll())
+        c.send(b"EHLO c.test\r\n")  # the open session goes on
+        self.assertEqual(c.code(), 250)
+        c.close()
+        self.assertEqual(relay.stop(), 0)
 
     def test_sigterm_lets_a_session_in_data_finish(self):
-        need_binary(self)
-        endpoint = Endpoint()
-        relay = Relay(endpoint)
-        try:
-            c = SmtpClient(relay.smtp_port)
-            c.code()
-            c.send(b"EHLO c.test\r\nMAIL FROM:<a@s.test>\r\nRCPT TO:<b@ok.test>\r\nDATA\r\n")
-            codes = [c.code() for _ in range(4)]
-            self.assertEqual(codes[-1], 354)
-            relay.proc.send_signal(signal.SIGTERM)
-            time.sleep(0.5)
-            c.send(b"Subject: late\r\n\r\nstill here\r\n.\r\n")
-            self.assertEqual(c.code(), 250)
-            self.assertEqual(c.code(), 421)  # then the session is closed
-            self.assertEqual(relay.proc.wait(timeout=20), 0)
-            self.assertEqual(len(endpoint.posts("/ok")), 1)
-        finally:
-            relay.stop()
-            relay.cleanup()
-            endpoint.close()
+        endpoint, relay = self.own_relay()
+        c = SmtpClient(relay.smtp_port)
+        c.code()
+        c.send(b"EHLO c.test\r\nMAIL FROM:<a@s.test>\r\nRCPT TO:<b@ok.test>\r\nDATA\r\n")
+        codes = [c.code() for _ in range(4)]
+        self.assertEqual(codes[-1], 354)
+        relay.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        c.send(b"Subject: late\r\n\r\nstill here\r\n.\r\n")
+        self.assertEqual(c.code(), 250)
+        self.assertEqual(c.code(), 421)  # then the session is closed
+        self.assertEqual(relay.proc.wait(timeout=20), 0)
+        self.assertEqual(len(endpoint.posts("/ok")), 1)
 
 
 class QuickstartTest(unittest.TestCase):
