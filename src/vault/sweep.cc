@@ -15,8 +15,12 @@ namespace {
 
 constexpr int kFields = static_cast<int>(kSealedFields.size());
 
-// Rows per statement; a batch runs statements until its time budget is spent.
+// Rows per statement; a batch runs statements until it has its pacer's target.
 constexpr int kChunk = 32;
+// The fewest rows a batch takes, however slow the fsync: the pass still moves.
+constexpr int kMinBatchRows = 16;
+// Pages moved per vacuum step, fewest and most (256 held the lock up to ~60 ms).
+constexpr int kMinVacuumPages = 8, kMaxVacuumPages = 256;
 
 // seq, expires_at_ms, then one expiry column per sealed field (what ReadRow reads).
 std::string RowColumns() {
@@ -116,14 +120,15 @@ void Count(const Plan& p, SweepCounts& c) {
 // How a pass's transactions are timed, reported and separated.
 struct Pacing {
   BatchPacer pacer;
+  BatchPacer vacuum;  // its own: it learns how many pages to move per step, not rows
   std::function<void()> after_batch;  // progress
   std::function<void()> yield;        // lets writers in: a pause, or the waiting groups written
 };
 
 // Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
 // in BEGIN IMMEDIATE transactions until it runs dry: each transaction ends after `max_rows`
-// rows or the pacer's time budget, then yields (vault/sweep_pace.h). Returns true when any row
-// was handled.
+// rows or when no more fit the pacer's budget (its COMMIT included), then yields
+// (vault/sweep_pace.h). Returns true when any row was handled.
 template <typename Step>
 StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Step step) {
   bool any = false;
@@ -132,8 +137,10 @@ StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Ste
     pacing.pacer.Begin();
     int rows = 0;
     bool dry = false;
-    while (rows < max_rows && !pacing.pacer.OverBudget()) {
-      StatusOr<int> n = step(std::min(kChunk, max_rows - rows));
+    while (true) {
+      const int fit = pacing.pacer.RowsThatFit(rows, std::min(kChunk, max_rows - rows));
+      if (fit == 0) break;
+      StatusOr<int> n = step(fit);
       if (!n.ok()) {
         (void)db.Exec("ROLLBACK");
         return n.status().WithContext(std::string(what) + " of " + db.path());
@@ -145,7 +152,7 @@ StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Ste
       }
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    pacing.pacer.End();
+    pacing.pacer.End(rows);
     if (pacing.after_batch) pacing.after_batch();
     if (!dry) pacing.yield();
     if (rows > 0) any = true;
@@ -199,24 +206,23 @@ StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, Pacing& pacing
   });
 }
 
-// PRAGMA incremental_vacuum(kVacuumPages) until the freelist is empty, paced like the batches:
-// moving a page rewrites it and its parent, and 256 pages per step held the lock up to ~60 ms.
-constexpr int kVacuumPages = 64;
+// PRAGMA incremental_vacuum(n) until the freelist is empty, paced like the batches: moving a
+// page rewrites it, its parent and its pointer-map entry, so n is the vacuum pacer's target.
 Status VacuumPaced(Db& db, Pacing& pacing) {
-  const std::string step = "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
   while (true) {
     MR_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
     if (free_pages == 0) return Status::Ok();
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    pacing.pacer.Begin();
-    Status s = db.Exec(step.c_str());
+    pacing.vacuum.Begin();
+    const int pages = pacing.vacuum.RowsThatFit(0, kMaxVacuumPages);
+    Status s = db.Exec(("PRAGMA incremental_vacuum(" + std::to_string(pages) + ")").c_str());
     if (!s.ok()) {
       (void)db.Exec("ROLLBACK");
       return s;
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    pacing.pacer.End();
-    if (free_pages <= kVacuumPages) return Status::Ok();
+    pacing.vacuum.End(pages);
+    if (free_pages <= pages) return Status::Ok();
     pacing.yield();
   }
 }
@@ -282,7 +288,10 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   if (dry_run) return DryRun(db, now_ms, options.limits, capping);
   SweepCounts counts;
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
-  Pacing pacing;
+  Pacing pacing{BatchPacer(kMinBatchRows, options.batch),
+                BatchPacer(kMinVacuumPages, kMaxVacuumPages),
+                {},
+                {}};
   if (options.progress) pacing.after_batch = [&] { options.progress(counts); };
   if (options.between_batches) {
     pacing.yield = options.between_batches;
@@ -290,8 +299,8 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
     pacing.yield = [&] { pacing.pacer.Pause(); };
   }
   MR_RETURN_IF_ERROR(SweepPasses(db, now_ms, options, capping, pacing, counts));
-  counts.batches = pacing.pacer.batches();
-  counts.max_batch_hold_us = pacing.pacer.max_hold_us();
+  counts.batches = pacing.pacer.batches() + pacing.vacuum.batches();
+  counts.max_batch_hold_us = std::max(pacing.pacer.max_hold_us(), pacing.vacuum.max_hold_us());
   // Truncate the WAL that held the pre-sweep frames — also when this sweep changed nothing: a
   // truncate an earlier sweep could not finish (a reader held an old snapshot) leaves frames
   // with deleted data in the WAL, and this retries it (the forensic canary test). A PASSIVE

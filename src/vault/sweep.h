@@ -2,8 +2,8 @@
 // clears sealed fields past their <field>_expires_at_ms (the column becomes NULL, which reads
 // back as ""; a cleared sender/recipient also loses its blind index), then frees the space
 // (secure_delete is on for every connection; incremental_vacuum, WAL checkpoint TRUNCATE).
-// Works in short transactions (8 ms of work, at most `batch` rows) with a pause after each
-// (vault/sweep_pace.h) so a concurrent writer gets in; fields first, then whole records.
+// Works in short transactions (each holds the write lock ~4 ms, COMMIT included; at most
+// `batch` rows) with a pause after each (vault/sweep_pace.h) so a concurrent writer gets in.
 // Internal to vault/ (Vault::Sweep is the public surface).
 #pragma once
 
@@ -18,7 +18,7 @@
 namespace mailrelay::vault {
 
 struct SweepOptions {
-  int batch = 1000;                   // rows per transaction at most (a time budget also ends one)
+  int batch = 1000;                   // rows per transaction at most (the pacer's target ends one)
   const CapLimits* limits = nullptr;  // the region's lifetimes in force: cap longer expiries first
   SweepProgress progress;             // called after each batch
   // Called between batches to let writers in (the store writes its waiting commit groups and

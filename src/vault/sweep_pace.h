@@ -1,6 +1,6 @@
 // vault/sweep_pace.h — the pacing of a maintenance pass that writes in many short transactions:
-// a batch stops after a time budget of work, then pauses briefly so a waiting writer (serve's
-// group commit) gets in. Internal to vault/ (sweep.cc, sweep_cap.cc).
+// each batch takes only as many rows as fit a time budget, its COMMIT included, then the pass
+// pauses briefly so a waiting writer (serve's group commit) gets in. Internal to vault/.
 #pragma once
 
 #include <chrono>
@@ -8,28 +8,39 @@
 
 namespace mailrelay::vault {
 
-// A batch stops taking more rows once it has worked this long (the write lock is held until its
-// COMMIT, which adds the WAL write and fsync on top). 4 ms rather than 8: a waiting commit's p99
-// 34 ms instead of 46-50 (the 50 ms bound of issue #6), for ~20 % of the rate (sweep_bench, 400k).
-inline constexpr std::chrono::milliseconds kSweepBatchBudget{4};
+// How long a batch may hold the write lock, BEGIN IMMEDIATE to the end of COMMIT: what a commit
+// waiting behind it waits at most, give or take one row. The COMMIT counts because it is most of
+// the hold: it encrypts and writes every page the batch dirtied (~3/4 of a sweep's time), and a
+// budget on the work alone gave 20 ms holds on average and p99 waits of 34 ms (sweep_bench).
+inline constexpr std::chrono::milliseconds kSweepBatchBudget{8};
 // The pause between two batches: long enough for a commit waiting on the lock to take it (the
 // vault's busy handler polls every millisecond, vault/store_file.cc), short enough to keep the
 // sweep's duty cycle high.
 inline constexpr std::chrono::microseconds kSweepPause{2000};
 
-// Times one batch at a time; keeps the longest lock hold and the count of batches.
+// Times one batch at a time and sizes the next: a batch takes a target number of rows, and the
+// target moves after each batch by budget / hold, so the hold (work plus COMMIT, whose cost is
+// mostly per page written, partly a fixed fsync) settles at the budget. Keeps the longest lock
+// hold and the count of batches.
 class BatchPacer {
  public:
-  explicit BatchPacer(std::chrono::milliseconds budget = kSweepBatchBudget) : budget_(budget) {}
+  // Rows a batch takes: from `min_rows` (a fsync slower than the budget still leaves the pass
+  // this much progress per batch) to `max_rows`; the first takes `min_rows`.
+  explicit BatchPacer(int min_rows, int max_rows,
+                      std::chrono::microseconds budget = kSweepBatchBudget);
   // Call right after BEGIN IMMEDIATE.
   void Begin();
-  // True once the current batch has worked for its budget.
-  bool OverBudget() const;
-  // Call right after COMMIT: records the hold.
-  void End();
+  // How many more rows (at most `cap`) the current batch takes, `rows_so_far` already taken: up
+  // to the target, and none once the batch has worked the whole budget (a step that was slower
+  // than the rows before it).
+  int RowsThatFit(int rows_so_far, int cap) const;
+  // Call right after COMMIT, with the rows the batch wrote: records the hold and, if the batch
+  // took its whole target or held too long, moves the target.
+  void End(int rows);
   // Sleeps kSweepPause.
   void Pause() const;
 
+  int rows_target() const { return static_cast<int>(rows_target_); }
   int64_t batches() const { return batches_; }
   // The longest BEGIN IMMEDIATE → COMMIT of any batch, in microseconds.
   int64_t max_hold_us() const { return max_hold_us_; }
@@ -37,8 +48,11 @@ class BatchPacer {
 
  private:
   using Clock = std::chrono::steady_clock;
-  std::chrono::milliseconds budget_;
+
+  const int min_rows_, max_rows_;
+  const std::chrono::microseconds budget_;
   Clock::time_point begun_{};
+  double rows_target_;
   int64_t batches_ = 0, max_hold_us_ = 0, total_hold_us_ = 0;
 };
 
