@@ -228,9 +228,11 @@ class SpfTimeoutTest(SpfTestBase):
         spf = self.last_json_spf("a@pass.test")
         took = time.monotonic() - started
         self.assertEqual(spf, {"result": "temperror", "domain": "pass.test"})
-        self.assertGreaterEqual(took, 0.9)
-        self.assertLess(took, 3.0)
-        self.assertGreaterEqual(len(self.dns.queries), 2)  # asked, and asked again
+        # Two UDP tries of a third of the 1 s budget each, then temperror: the sender waited
+        # for the tries and not much longer than the budget.
+        self.assertGreaterEqual(took, 0.6)
+        self.assertLess(took, 2.0)
+        self.assertEqual(self.dns.queries, [("pass.test", "TXT")] * 2)  # asked, and asked again
 
 
 class SpfDisabledTest(SpfTestBase):
