@@ -30,8 +30,7 @@ std::string HeaderValue(const mime::Message& m, std::string_view name) {
 
 DeliveryPipeline::DeliveryPipeline(const relay::RouteTable& routes, relay::HttpClient& http,
                                    vault::Vault& vault, Metrics& metrics, mime::Limits mime_limits,
-                                   const RetentionPolicy& retention,
-                                   const spf::SpfChecker& spf)
+                                   const RetentionPolicy& retention, const spf::SpfChecker& spf)
     : routes_(routes),
       http_(http),
       vault_(vault),

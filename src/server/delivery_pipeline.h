@@ -1,6 +1,6 @@
 // server/delivery_pipeline.h — one received message to one SMTP reply: build the route's
-// payload (with the sender's SPF result), POST it, map the endpoint's answer, commit one metadata record per recipient to
-// the vault, and only then answer. Thread-safe.
+// payload (with the sender's SPF result), POST it, map the endpoint's answer, commit one metadata
+// record per recipient to the vault, and only then answer. Thread-safe.
 #pragma once
 
 #include "common/config.h"

@@ -216,8 +216,8 @@ int RunService(const Config& config) {
     auto ns = config.spf.nameserver.empty() ? StatusOr<spf::Nameserver>(spf::SystemNameserver())
                                             : spf::ParseNameserver(config.spf.nameserver);
     if (!ns.ok()) {
-      std::cerr << "mailrelay: " << config.source << ": at /spf/nameserver: "
-                << ns.status().message() << "\n";
+      std::cerr << "mailrelay: " << config.source
+                << ": at /spf/nameserver: " << ns.status().message() << "\n";
       return kExitConfig;
     }
     spf_options.nameserver = *ns;

@@ -119,13 +119,17 @@ class Evaluation {
       case MechanismKind::kInclude: {
         // §5.2: only the included record's pass matches; its none is our permerror.
         switch (Check(*target)) {
-          case Result::kPass: return Matched(true);
+          case Result::kPass:
+            return Matched(true);
           case Result::kFail:
           case Result::kSoftFail:
-          case Result::kNeutral: return Matched(false);
-          case Result::kTempError: return Error(Result::kTempError);
+          case Result::kNeutral:
+            return Matched(false);
+          case Result::kTempError:
+            return Error(Result::kTempError);
           case Result::kPermError:
-          case Result::kNone: return Error(Result::kPermError);
+          case Result::kNone:
+            return Error(Result::kPermError);
         }
         return Error(Result::kPermError);
       }

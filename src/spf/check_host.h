@@ -16,8 +16,8 @@
 namespace mailrelay::spf {
 
 // RFC 7208 §4.6.4 and §11.1: limits on the DNS work one evaluation may cause.
-inline constexpr int kMaxDnsMechanisms = 10;  // include, a, mx, ptr, exists, redirect
-inline constexpr int kMaxVoidLookups = 2;     // NXDOMAIN or empty answers
+inline constexpr int kMaxDnsMechanisms = 10;   // include, a, mx, ptr, exists, redirect
+inline constexpr int kMaxVoidLookups = 2;      // NXDOMAIN or empty answers
 inline constexpr int kMaxNamesPerLookup = 10;  // MX exchanges looked up for one "mx"
 
 struct SpfIdentity {

@@ -39,8 +39,8 @@ class Fd {
 };
 
 int RemainingMs(DnsClient::Clock::time_point until) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until -
-                                                                    DnsClient::Clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(until - DnsClient::Clock::now());
   return left.count() <= 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -89,8 +89,7 @@ StatusOr<Fd> Connected(const Nameserver& server, int type) {
   }
   Fd fd(::socket(v6 ? AF_INET6 : AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 &&
-      errno != EINPROGRESS) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
     return Status::Unavailable(std::string("connect to nameserver: ") + std::strerror(errno));
   }
   return StatusOr<Fd>(std::move(fd));
@@ -187,9 +186,8 @@ Nameserver SystemNameserver(const std::string& resolv_conf) {
     std::string key, value;
     if (!(words >> key >> value) || key != "nameserver") continue;
     // resolv.conf may carry a zone index ("fe80::1%eth0"), which we cannot connect to as is.
-    StatusOr<Nameserver> ns = ParseNameserver(value.find(':') != std::string::npos
-                                                  ? "[" + value + "]"
-                                                  : value);
+    StatusOr<Nameserver> ns =
+        ParseNameserver(value.find(':') != std::string::npos ? "[" + value + "]" : value);
     if (ns.ok()) return *ns;
   }
   return Nameserver{"127.0.0.1", 53};

@@ -13,7 +13,8 @@ constexpr uint16_t kClassIn = 1;
 constexpr int kMaxCnameChain = 8;
 
 uint16_t U16(std::string_view m, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(m[at]) << 8) | static_cast<uint8_t>(m[at + 1]));
+  return static_cast<uint16_t>((static_cast<uint8_t>(m[at]) << 8) |
+                               static_cast<uint8_t>(m[at + 1]));
 }
 
 void PutU16(std::string& out, uint16_t v) {

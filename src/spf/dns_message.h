@@ -33,7 +33,7 @@ struct ResourceRecord {
 struct DnsResponse {
   uint16_t id = 0;
   uint8_t rcode = 0;
-  bool truncated = false;  // TC: the answers are not here; ask again over TCP
+  bool truncated = false;               // TC: the answers are not here; ask again over TCP
   std::vector<ResourceRecord> answers;  // records of other types are skipped
 };
 

@@ -56,8 +56,8 @@ StatusOr<WireName> ReadName(std::string_view message, size_t offset) {
       if (pos + 1 >= message.size()) {
         return Status::DataLoss("DNS name pointer runs past the end of the reply");
       }
-      const size_t target = (static_cast<size_t>(len & 0x3f) << 8) |
-                            static_cast<uint8_t>(message[pos + 1]);
+      const size_t target =
+          (static_cast<size_t>(len & 0x3f) << 8) | static_cast<uint8_t>(message[pos + 1]);
       // Strictly before the start of the labels read so far: then no sequence of jumps can
       // revisit a byte, so loops are impossible whatever the hop limit.
       if (target >= floor) return Status::DataLoss("DNS name pointer does not point backwards");

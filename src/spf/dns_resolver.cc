@@ -37,10 +37,9 @@ StatusOr<std::vector<IpAddress>> DnsResolver::Addresses(std::string_view name, b
       for (size_t i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(rr->data[i]);
       out.push_back(IpAddress::V6(b));
     } else {
-      out.push_back(IpAddress::V4({static_cast<uint8_t>(rr->data[0]),
-                                   static_cast<uint8_t>(rr->data[1]),
-                                   static_cast<uint8_t>(rr->data[2]),
-                                   static_cast<uint8_t>(rr->data[3])}));
+      out.push_back(
+          IpAddress::V4({static_cast<uint8_t>(rr->data[0]), static_cast<uint8_t>(rr->data[1]),
+                         static_cast<uint8_t>(rr->data[2]), static_cast<uint8_t>(rr->data[3])}));
     }
   }
   return out;

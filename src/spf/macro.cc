@@ -33,22 +33,29 @@ std::string UrlEscape(std::string_view s) {
 
 std::string LetterValue(char letter, const MacroContext& ctx) {
   switch (letter) {
-    case 's': return ctx.sender;
-    case 'l': return ctx.local;
-    case 'o': return ctx.sender_domain;
-    case 'd': return ctx.domain;
-    case 'i': return ctx.ip.MacroForm();
-    case 'p': return "unknown";
-    case 'v': return std::string(ctx.ip.MacroVersion());
-    case 'h': return ctx.helo;
+    case 's':
+      return ctx.sender;
+    case 'l':
+      return ctx.local;
+    case 'o':
+      return ctx.sender_domain;
+    case 'd':
+      return ctx.domain;
+    case 'i':
+      return ctx.ip.MacroForm();
+    case 'p':
+      return "unknown";
+    case 'v':
+      return std::string(ctx.ip.MacroVersion());
+    case 'h':
+      return ctx.helo;
   }
   return std::string();
 }
 
 // Splits on any of `delims`, applies reversal and keeps the rightmost `keep` parts (0: all),
 // joined with '.' (§7.3).
-std::string Transform(std::string_view value, std::string_view delims, bool reverse,
-                      size_t keep) {
+std::string Transform(std::string_view value, std::string_view delims, bool reverse, size_t keep) {
   std::vector<std::string_view> parts;
   size_t start = 0;
   for (size_t i = 0; i <= value.size(); ++i) {

@@ -88,11 +88,24 @@ StatusOr<Mechanism> ParseMechanism(std::string_view term) {
   Mechanism m;
   std::string_view rest = term;
   switch (rest.front()) {
-    case '+': m.qualifier = Result::kPass; rest.remove_prefix(1); break;
-    case '-': m.qualifier = Result::kFail; rest.remove_prefix(1); break;
-    case '~': m.qualifier = Result::kSoftFail; rest.remove_prefix(1); break;
-    case '?': m.qualifier = Result::kNeutral; rest.remove_prefix(1); break;
-    default: break;
+    case '+':
+      m.qualifier = Result::kPass;
+      rest.remove_prefix(1);
+      break;
+    case '-':
+      m.qualifier = Result::kFail;
+      rest.remove_prefix(1);
+      break;
+    case '~':
+      m.qualifier = Result::kSoftFail;
+      rest.remove_prefix(1);
+      break;
+    case '?':
+      m.qualifier = Result::kNeutral;
+      rest.remove_prefix(1);
+      break;
+    default:
+      break;
   }
   size_t name_end = 0;
   while (name_end < rest.size() && rest[name_end] != ':' && rest[name_end] != '/') ++name_end;
@@ -133,7 +146,8 @@ StatusOr<Mechanism> ParseMechanism(std::string_view term) {
     const size_t slash = arg.find('/');
     if (slash != std::string_view::npos) {
       int len = ParseCidr(arg.substr(slash + 1), v6 ? 128 : 32);
-      if (len < 0) return Bad(term, v6 ? "CIDR length must be 0..128" : "CIDR length must be 0..32");
+      if (len < 0)
+        return Bad(term, v6 ? "CIDR length must be 0..128" : "CIDR length must be 0..32");
       (v6 ? m.cidr6 : m.cidr4) = len;
       arg = arg.substr(0, slash);
     }

@@ -21,7 +21,7 @@ enum class MechanismKind { kAll, kInclude, kA, kMx, kPtr, kIp4, kIp6, kExists };
 struct Mechanism {
   Result qualifier = Result::kPass;  // '+' pass, '-' fail, '~' softfail, '?' neutral
   MechanismKind kind = MechanismKind::kAll;
-  std::string domain_spec;  // unexpanded; "" = the current domain (a, mx, ptr)
+  std::string domain_spec;           // unexpanded; "" = the current domain (a, mx, ptr)
   std::optional<IpAddress> network;  // ip4, ip6
   int cidr4 = 32;
   int cidr6 = 128;

@@ -13,13 +13,20 @@ inline constexpr int kResultCount = 7;
 // names CloudMailin's envelope.spf.result uses.
 constexpr std::string_view ResultName(Result r) {
   switch (r) {
-    case Result::kNone: return "none";
-    case Result::kNeutral: return "neutral";
-    case Result::kPass: return "pass";
-    case Result::kFail: return "fail";
-    case Result::kSoftFail: return "softfail";
-    case Result::kTempError: return "temperror";
-    case Result::kPermError: return "permerror";
+    case Result::kNone:
+      return "none";
+    case Result::kNeutral:
+      return "neutral";
+    case Result::kPass:
+      return "pass";
+    case Result::kFail:
+      return "fail";
+    case Result::kSoftFail:
+      return "softfail";
+    case Result::kTempError:
+      return "temperror";
+    case Result::kPermError:
+      return "permerror";
   }
   return "none";
 }

@@ -9,8 +9,7 @@ namespace mailrelay::spf {
 
 SpfChecker::SpfChecker(SpfCheckerOptions options)
     : options_(std::move(options)),
-      client_(options_.nameserver,
-              std::max(std::chrono::milliseconds(50), options_.timeout / 3)) {}
+      client_(options_.nameserver, std::max(std::chrono::milliseconds(50), options_.timeout / 3)) {}
 
 SpfVerdict SpfChecker::Check(std::string_view remote_ip, std::string_view mail_from,
                              std::string_view helo) const {

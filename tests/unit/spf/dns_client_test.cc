@@ -185,8 +185,8 @@ TEST(DnsClientTest, ParsesNameserverForms) {
   auto d = ParseNameserver("2001:db8::53");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->port, 53);
-  for (const char* bad : {"dns.example", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "1.2.3.4:",
-                          "[::1]x", ""}) {
+  for (const char* bad :
+       {"dns.example", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "1.2.3.4:", "[::1]x", ""}) {
     EXPECT_FALSE(ParseNameserver(bad).ok()) << bad;
   }
 }

@@ -83,7 +83,10 @@ TEST(DnsMessageTest, ParsesAAaaaAndCompressedMx) {
 
 TEST(DnsMessageTest, CnameChainInAnswersIsFollowed) {
   // ex.com CNAME alias.ex.com; alias.ex.com TXT "v=spf1 -all"
-  std::string cname = Rr(kQname, RrType::kCname, std::string("\x05" "alias\xc0\x0c", 8));
+  std::string cname = Rr(kQname, RrType::kCname,
+                         std::string("\x05"
+                                     "alias\xc0\x0c",
+                                     8));
   std::string txt = Rr(Name("alias.ex.com"), RrType::kTxt, std::string("\x0bv=spf1 -all", 12));
   auto r = ParseResponse(Reply("ex.com", RrType::kTxt, {cname, txt}), kId, "ex.com", RrType::kTxt);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -125,7 +128,8 @@ TEST(DnsMessageTest, WrongIdIsRejected) {
 }
 
 TEST(DnsMessageTest, WrongQuestionIsRejected) {
-  EXPECT_FALSE(ParseResponse(Reply("other.com", RrType::kTxt, {}), kId, "ex.com", RrType::kTxt).ok());
+  EXPECT_FALSE(
+      ParseResponse(Reply("other.com", RrType::kTxt, {}), kId, "ex.com", RrType::kTxt).ok());
   EXPECT_FALSE(ParseResponse(Reply("ex.com", RrType::kA, {}), kId, "ex.com", RrType::kTxt).ok());
   std::string two = Reply("ex.com", RrType::kTxt, {});
   two[5] = 2;
@@ -140,7 +144,10 @@ TEST(DnsMessageTest, QueryInsteadOfReplyIsRejected) {
 TEST(DnsMessageTest, EveryTruncationOfAGoodReplyIsRejected) {
   std::string good = Reply("ex.com", RrType::kMx,
                            {Rr(kQname, RrType::kMx, U16(10) + std::string("\x04mail\xc0\x0c", 7)),
-                            Rr(kQname, RrType::kTxt, std::string("\x03" "abc", 4))});
+                            Rr(kQname, RrType::kTxt,
+                               std::string("\x03"
+                                           "abc",
+                                           4))});
   ASSERT_TRUE(ParseResponse(good, kId, "ex.com", RrType::kMx).ok());
   for (size_t n = 0; n < good.size(); ++n) {
     EXPECT_FALSE(ParseResponse(good.substr(0, n), kId, "ex.com", RrType::kMx).ok()) << n;
@@ -167,7 +174,8 @@ TEST(DnsMessageTest, PointerToItselfIsRejected) {
 }
 
 TEST(DnsMessageTest, ForwardPointerIsRejected) {
-  std::string m = Reply("ex.com", RrType::kTxt, {Rr(std::string("\xc0\x30", 2), RrType::kTxt, "\x01x")});
+  std::string m =
+      Reply("ex.com", RrType::kTxt, {Rr(std::string("\xc0\x30", 2), RrType::kTxt, "\x01x")});
   m += Name("later.com");
   auto r = ParseResponse(m, kId, "ex.com", RrType::kTxt);
   ASSERT_FALSE(r.ok());
@@ -176,17 +184,28 @@ TEST(DnsMessageTest, ForwardPointerIsRejected) {
 
 TEST(DnsMessageTest, PointerLoopThroughTwoLabelsIsRejected) {
   // At 12: "\x01a" then a pointer to 12 + 0 — i.e. back into its own run of labels.
-  std::string m = Header(kId, 0x8180, 1, 0) + std::string("\x01" "a\xc0\x0c", 4) + U16(16) + U16(1);
+  std::string m = Header(kId, 0x8180, 1, 0) +
+                  std::string(
+                      "\x01"
+                      "a\xc0\x0c",
+                      4) +
+                  U16(16) + U16(1);
   EXPECT_EQ(ParseResponse(m, kId, "a", RrType::kTxt).status().code(), StatusCode::kDataLoss);
 }
 
 TEST(DnsMessageTest, ReservedLabelTypeIsRejected) {
-  std::string m = Header(kId, 0x8180, 1, 0) + std::string("\x41" "a", 2);
+  std::string m = Header(kId, 0x8180, 1, 0) + std::string(
+                                                  "\x41"
+                                                  "a",
+                                                  2);
   EXPECT_FALSE(ParseResponse(m, kId, "a", RrType::kTxt).ok());
 }
 
 TEST(DnsMessageTest, TxtStringOverrunningItsRecordIsRejected) {
-  auto r = ParseResponse(Reply("ex.com", RrType::kTxt, {Rr(kQname, RrType::kTxt, "\x05" "ab")}),
+  auto r = ParseResponse(Reply("ex.com", RrType::kTxt,
+                               {Rr(kQname, RrType::kTxt,
+                                   "\x05"
+                                   "ab")}),
                          kId, "ex.com", RrType::kTxt);
   EXPECT_FALSE(r.ok());
 }
@@ -216,8 +235,8 @@ TEST(DnsMessageTest, LongPointerChainIsCut) {
   size_t prev = 12;
   for (int i = 0; i < 20; ++i) {
     const size_t at = rdata_at + chain.size();
-    chain += std::string("\x01x", 2) + std::string{static_cast<char>(0xc0 | (prev >> 8)),
-                                                   static_cast<char>(prev & 0xff)};
+    chain += std::string("\x01x", 2) +
+             std::string{static_cast<char>(0xc0 | (prev >> 8)), static_cast<char>(prev & 0xff)};
     prev = at;
   }
   m += Rr(std::string(1, '\0'), static_cast<RrType>(99), chain);

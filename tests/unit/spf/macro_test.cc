@@ -65,8 +65,8 @@ TEST(MacroTest, EscapesAndOtherLetters) {
 TEST(MacroTest, MoreDigitsThanPartsKeepsAll) { EXPECT_EQ(Expand("%{d99}"), "email.example.com"); }
 
 TEST(MacroTest, InvalidMacrosAreRejected) {
-  for (const char* bad : {"%", "%x", "%{", "%{d", "%{}", "%{q}", "%{d0}", "%{c}", "%{t}",
-                          "%{r}", "%{d2x}", "a b"}) {
+  for (const char* bad :
+       {"%", "%x", "%{", "%{d", "%{}", "%{q}", "%{d0}", "%{c}", "%{t}", "%{r}", "%{d2x}", "a b"}) {
     EXPECT_FALSE(CheckMacroString(bad).ok()) << bad;
     EXPECT_FALSE(ExpandMacroString(bad, Rfc74()).ok()) << bad;
   }

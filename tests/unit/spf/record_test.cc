@@ -18,8 +18,9 @@ TEST(RecordTest, SelectsTheOneSpfRecord) {
 }
 
 TEST(RecordTest, ParsesQualifiersMechanismsAndCidrs) {
-  auto r = ParseRecord("v=spf1  -a:h.ex.com/24//64 ~mx//48 ?ip4:192.0.2.0/25 ip6:2001:db8::/32 "
-                       "include:_spf.ex.com exists:%{i}.ex.com ptr redirect=r.ex.com");
+  auto r = ParseRecord(
+      "v=spf1  -a:h.ex.com/24//64 ~mx//48 ?ip4:192.0.2.0/25 ip6:2001:db8::/32 "
+      "include:_spf.ex.com exists:%{i}.ex.com ptr redirect=r.ex.com");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->mechanisms.size(), 7u);
   EXPECT_EQ(r->mechanisms[0].qualifier, Result::kFail);
@@ -45,9 +46,8 @@ TEST(RecordTest, GrammarViolationsAreErrors) {
   for (const char* bad :
        {"v=spf1 include", "v=spf1 include:", "v=spf1 all:x", "v=spf1 ip4", "v=spf1 ip4:1.2.3",
         "v=spf1 ip6:1.2.3.4", "v=spf1 a/", "v=spf1 mx:ex.com/40", "v=spf1 a//129",
-        "v=spf1 include:ex", "v=spf1 include:ex.123", "v=spf1 exists:%{z}.ex.com",
-        "v=spf1 =x", "v=spf1 exp=a.com exp=b.com", "v=spf1 redirect=", "v=spf1 +",
-        "v=spf1 a:-bad.ex.com-"}) {
+        "v=spf1 include:ex", "v=spf1 include:ex.123", "v=spf1 exists:%{z}.ex.com", "v=spf1 =x",
+        "v=spf1 exp=a.com exp=b.com", "v=spf1 redirect=", "v=spf1 +", "v=spf1 a:-bad.ex.com-"}) {
     EXPECT_FALSE(ParseRecord(bad).ok()) << bad;
   }
 }
