@@ -216,6 +216,7 @@ class Relay:
         init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", self.config_path],
                               capture_output=True, text=True, timeout=60)
         if init.returncode != 0:
+            shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError("keys init failed: " + init.stderr)
         self.stdout = open(os.path.join(self.dir, "stdout.log"), "wb")
         self.stderr_path = os.path.join(self.dir, "stderr.log")
