@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <ostream>
 
 #include "fake_resolver.h"
 
@@ -20,6 +21,9 @@ struct Case {
   std::map<std::string, std::vector<std::string>> mx = {};
   std::set<std::string> failing = {};
 };
+
+// gtest shows a case by its claim, not as bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 Result EvaluateCase(const Case& c, const char* sender = "user@ex.com") {
   FakeResolver r;
