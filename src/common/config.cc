@@ -2,8 +2,10 @@
 // express (unique route ids, readable TLS files).
 #include "common/config.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -65,6 +67,51 @@ StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
     return Status::InvalidArgument("port in \"" + std::string(text) + "\" must be 1..65535");
   }
   return ListenAddress{host, static_cast<uint16_t>(port)};
+}
+
+StatusOr<ListenAddress> ParseNameserverAddress(std::string_view text) {
+  std::string_view host = text;
+  std::string_view port;
+  bool has_port = false;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || (close + 1 < text.size() && text[close + 1] != ':')) {
+      return Status::InvalidArgument("nameserver \"" + std::string(text) +
+                                     "\" must be IP, IP:PORT or [IPv6]:PORT");
+    }
+    host = text.substr(1, close - 1);
+    has_port = close + 1 < text.size();
+    if (has_port) port = text.substr(close + 2);
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    const size_t colon = text.find(':');
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    has_port = true;
+  }
+  const std::string h(host);
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, h.c_str(), buf) != 1 && ::inet_pton(AF_INET6, h.c_str(), buf) != 1) {
+    return Status::InvalidArgument("nameserver \"" + std::string(text) +
+                                   "\" is not an IP address (a host name would itself need a "
+                                   "nameserver)");
+  }
+  ListenAddress a{h, 53};
+  if (has_port) {
+    unsigned long p = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || p > 65535) {
+        p = 0;
+        break;
+      }
+      p = p * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (p == 0 || p > 65535) {
+      return Status::InvalidArgument("nameserver \"" + std::string(text) +
+                                     "\" has a port outside 1..65535");
+    }
+    a.port = static_cast<uint16_t>(p);
+  }
+  return a;
 }
 
 StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& source,
@@ -150,6 +197,16 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
       }
     }
   }
+  if (doc.contains("spf")) {
+    const auto& s = doc["spf"];
+    c.spf.enabled = s.value("enabled", c.spf.enabled);
+    c.spf.timeout_ms = s.value("timeout_ms", c.spf.timeout_ms);
+    if (s.contains("nameserver")) {
+      auto ns = ParseNameserverAddress(s["nameserver"].get<std::string>());
+      if (!ns.ok()) return at("/spf/nameserver", ns.status());
+      c.spf.nameserver = s["nameserver"].get<std::string>();
+    }
+  }
   std::set<std::string> ids;
   const auto routes = doc.value("routes", nlohmann::json::array());
   for (size_t i = 0; i < routes.size(); ++i) {
@@ -213,6 +270,7 @@ Config QuickstartConfig() {
   c.master_key_file = "./var/master.key";
   c.smtp.hostname = "localhost";
   c.api.dev_sink = true;
+  c.spf.enabled = true;  // the system's nameserver, so the dev sink shows real results
   RouteConfig sink;
   sink.id = "dev-sink";
   sink.account = "dev";

@@ -72,6 +72,13 @@ struct ConfigRetention {
   std::map<std::string, Lifetimes, std::less<>> regions;
 };
 
+// RFC 7208 checks of the sender's domain (docs/spf.md). Off by default: a check waits on DNS.
+struct SpfConfig {
+  bool enabled = false;
+  std::string nameserver;  // "ip" or "ip:port" ([v6]:port); "" = first of /etc/resolv.conf
+  int timeout_ms = 3000;   // all DNS of one check; past it the result is temperror
+};
+
 struct Config {
   std::string source;  // file path, or "<quickstart>"
   bool quickstart = false;
@@ -90,6 +97,7 @@ struct Config {
   SmtpConfig smtp;
   ApiConfig api;
   std::vector<RouteConfig> routes;
+  SpfConfig spf;
 };
 
 // Returns the config in `path`, or InvalidArgument naming the file, the JSON Pointer of the
@@ -100,10 +108,14 @@ StatusOr<Config> LoadConfigFile(const std::string& path);
 StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& source,
                                 const std::string& base_dir);
 
-// The quickstart defaults: data in ./var, SMTP 127.0.0.1:2525, API 127.0.0.1:8025, and
-// *@example.test routed to the built-in development sink.
+// The quickstart defaults: data in ./var, SMTP 127.0.0.1:2525, API 127.0.0.1:8025,
+// *@example.test routed to the built-in development sink, and SPF checks on.
 Config QuickstartConfig();
 
 StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
+
+// Returns a nameserver address: an IPv4 or IPv6 literal with an optional port ("192.0.2.53",
+// "192.0.2.53:5353", "::1", "[::1]:5353"; port 53 when absent), or InvalidArgument.
+StatusOr<ListenAddress> ParseNameserverAddress(std::string_view text);
 
 }  // namespace mailrelay

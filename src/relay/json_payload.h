@@ -20,8 +20,8 @@ struct PayloadEnvelope {
   std::vector<std::string> recipients;
   std::string helo_domain;
   std::string remote_ip;
-  std::string spf_result = "none";  // we do no SPF check yet
-  std::string spf_domain;
+  std::string spf_result = "none";  // spf::ResultName of the check (docs/spf.md)
+  std::string spf_domain;           // the domain checked: MAIL FROM's, or HELO's for <>
   bool tls = false;
   std::string tls_cipher;  // e.g. "TLSv1.3"
 };

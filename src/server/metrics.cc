@@ -96,6 +96,13 @@ std::string Metrics::Render(std::optional<VaultCommitCounts> vault) const {
   Sample(out, "mailrelay_messages_total", "{outcome=\"accepted\"}", messages_accepted.load());
   Sample(out, "mailrelay_messages_total", "{outcome=\"deferred\"}", messages_deferred.load());
   Sample(out, "mailrelay_messages_total", "{outcome=\"bounced\"}", messages_bounced.load());
+  Header(out, "mailrelay_spf_checks_total", "SPF checks of received messages, by result.",
+         "counter");
+  for (int i = 0; i < spf::kResultCount; ++i) {
+    const std::string label =
+        "{result=\"" + std::string(spf::ResultName(static_cast<spf::Result>(i))) + "\"}";
+    Sample(out, "mailrelay_spf_checks_total", label.c_str(), spf_results[i].load());
+  }
   delivery_latency.Render(out, "mailrelay_delivery_duration_seconds",
                           "End of DATA to the SMTP reply (endpoint and vault commit included).");
   vault_commit_latency.Render(out, "mailrelay_vault_commit_duration_seconds",

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "spf/result.h"
+
 namespace mailrelay::server {
 
 // A Prometheus histogram with fixed upper bounds (in microseconds; rendered in seconds).
@@ -72,6 +74,8 @@ struct Metrics {
   std::atomic<uint64_t> messages_bounced{0};          // 5xx after delivery
   std::atomic<uint64_t> messages_deferred{0};         // 4xx after delivery
   std::atomic<int64_t> smtp_sessions_active{0};
+  // SPF checks by result, indexed by spf::Result (only when spf.enabled).
+  std::array<std::atomic<uint64_t>, spf::kResultCount> spf_results{};
 
   // End of DATA → the reply is ready (endpoint answer and vault commit included).
   Histogram delivery_latency{5'000,      10'000,     25'000,    50'000,    100'000,

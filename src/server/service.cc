@@ -208,7 +208,23 @@ int RunService(const Config& config) {
   Metrics metrics;
   relay::RouteTable routes(config.routes);
   relay::HttpClient http;
-  DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{}, *retention);
+  spf::SpfCheckerOptions spf_options;
+  spf_options.enabled = config.spf.enabled;
+  spf_options.timeout = std::chrono::milliseconds(config.spf.timeout_ms);
+  if (config.spf.enabled) {
+    // The config loader validated the address; resolv.conf is read once, at start-up.
+    auto ns = config.spf.nameserver.empty() ? StatusOr<spf::Nameserver>(spf::SystemNameserver())
+                                            : spf::ParseNameserver(config.spf.nameserver);
+    if (!ns.ok()) {
+      std::cerr << "mailrelay: " << config.source
+                << ": at /spf/nameserver: " << ns.status().message() << "\n";
+      return kExitConfig;
+    }
+    spf_options.nameserver = *ns;
+  }
+  const spf::SpfChecker spf_checker(spf_options);
+  DeliveryPipeline pipeline(routes, http, **vault, metrics, mime::Limits{}, *retention,
+                            spf_checker);
 
   auto compliance =
       compliance::ComplianceService::Create(**vault, **audit, Article15Information(*policy));

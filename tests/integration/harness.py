@@ -162,9 +162,10 @@ class Relay:
     """A running `mailrelay serve --config …` with routes to an Endpoint."""
 
     def __init__(self, endpoint, limits=None, tls=False, extra_routes=None, prepare_data_dir=None,
-                 api_tls=False):
+                 api_tls=False, extra_config=None):
         """`prepare_data_dir(path)`, when given, is called with the data directory (not yet
-        created) before `keys init` writes into it."""
+        created) before `keys init` writes into it. `extra_config` adds top-level config keys
+        (e.g. {"spf": {...}})."""
         if not MAILRELAY_BIN or not os.access(MAILRELAY_BIN, os.X_OK):
             raise unittest.SkipTest("MAILRELAY_BIN not set")
         self.dir = tempfile.mkdtemp(prefix="mailrelay-it-")
@@ -202,6 +203,7 @@ class Relay:
             "api": {"listen": "127.0.0.1:%d" % self.api_port},
             "routes": routes,
         }
+        config.update(extra_config or {})
         if tls or api_tls:
             self.cert, key = make_cert(self.dir)
         if tls:
@@ -214,6 +216,7 @@ class Relay:
         init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", self.config_path],
                               capture_output=True, text=True, timeout=60)
         if init.returncode != 0:
+            shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError("keys init failed: " + init.stderr)
         self.stdout = open(os.path.join(self.dir, "stdout.log"), "wb")
         self.stderr_path = os.path.join(self.dir, "stderr.log")

@@ -30,6 +30,19 @@ TEST(MetricsTest, RendersCountersByOutcome) {
   EXPECT_TRUE(Has(t, "# TYPE mailrelay_delivery_duration_seconds histogram"));
 }
 
+TEST(MetricsTest, SpfChecksAreCountedByResultName) {
+  Metrics m;
+  ++m.spf_results[static_cast<size_t>(spf::Result::kSoftFail)];
+  ++m.spf_results[static_cast<size_t>(spf::Result::kSoftFail)];
+  ++m.spf_results[static_cast<size_t>(spf::Result::kTempError)];
+  std::string t = m.Render();
+  EXPECT_TRUE(Has(t, "# TYPE mailrelay_spf_checks_total counter")) << t;
+  EXPECT_TRUE(Has(t, "mailrelay_spf_checks_total{result=\"softfail\"} 2")) << t;
+  EXPECT_TRUE(Has(t, "mailrelay_spf_checks_total{result=\"temperror\"} 1"));
+  EXPECT_TRUE(Has(t, "mailrelay_spf_checks_total{result=\"pass\"} 0"));
+  EXPECT_TRUE(Has(t, "mailrelay_spf_checks_total{result=\"permerror\"} 0"));
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulativeInSeconds) {
   Metrics m;
   m.delivery_latency.Observe(std::chrono::milliseconds(3));   // ≤ 0.005

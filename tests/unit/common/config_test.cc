@@ -146,6 +146,52 @@ TEST(ConfigTest, QuickstartRoutesExampleTestToTheDevSink) {
   ASSERT_EQ(c.routes.size(), 1u);
   EXPECT_EQ(c.routes[0].match[0], "*@example.test");
   EXPECT_EQ(c.routes[0].target, "http://127.0.0.1:8025/dev/sink");
+  EXPECT_TRUE(c.spf.enabled);
+  EXPECT_EQ(c.spf.nameserver, "");  // the system's
+}
+
+TEST(ConfigTest, SpfIsOffByDefaultWithAThreeSecondBudget) {
+  auto c = ConfigFromJson(json::object(), "c.json", ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->spf.enabled);
+  EXPECT_EQ(c->spf.nameserver, "");
+  EXPECT_EQ(c->spf.timeout_ms, 3000);
+  c = ConfigFromJson(
+      {{"spf", {{"enabled", true}, {"nameserver", "[::1]:5353"}, {"timeout_ms", 500}}}}, "c.json",
+      ".");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->spf.enabled);
+  EXPECT_EQ(c->spf.nameserver, "[::1]:5353");
+  EXPECT_EQ(c->spf.timeout_ms, 500);
+}
+
+TEST(ConfigTest, BadSpfValuesAreReportedWithFileAndPointer) {
+  const std::pair<json, const char*> kBad[] = {
+      {{{"timeout_ms", 99}}, "/spf/timeout_ms"},
+      {{{"timeout_ms", 30001}}, "/spf/timeout_ms"},
+      {{{"enabled", "yes"}}, "/spf/enabled"},
+      {{{"nameserver", "dns.example.com"}}, "/spf/nameserver"},
+      {{{"nameserver", "127.0.0.1:0"}}, "/spf/nameserver"},
+      {{{"resolver", "127.0.0.1"}}, "/spf"},
+  };
+  for (const auto& [spf, pointer] : kBad) {
+    auto c = ConfigFromJson({{"spf", spf}}, "c.json", ".");
+    ASSERT_FALSE(c.ok()) << spf.dump();
+    EXPECT_THAT(c.status().message(), HasSubstr("c.json"));
+    EXPECT_THAT(c.status().message(), HasSubstr(pointer)) << c.status().message();
+  }
+}
+
+TEST(ConfigTest, NameserverAddressForms) {
+  auto a = ParseNameserverAddress("192.0.2.53");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->port, 53);
+  auto b = ParseNameserverAddress("::1");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->port, 53);
+  EXPECT_THAT(ParseNameserverAddress("ns.example").status().message(),
+              HasSubstr("not an IP address"));
 }
 
 }  // namespace
