@@ -2,7 +2,7 @@
 // clears sealed fields past their <field>_expires_at_ms (the column becomes NULL, which reads
 // back as ""; a cleared sender/recipient also loses its blind index), then frees the space
 // (secure_delete is on for every connection; incremental_vacuum, WAL checkpoint TRUNCATE).
-// Works in short transactions (each holds the write lock ~4 ms, COMMIT included; at most
+// Works in short transactions (each holds the write lock ~8 ms, COMMIT included; at most
 // `batch` rows) with a pause after each (vault/sweep_pace.h) so a concurrent writer gets in.
 // Internal to vault/ (Vault::Sweep is the public surface).
 #pragma once
