@@ -53,8 +53,9 @@ SmtpConnection::SmtpConnection(const Poco::Net::StreamSocket& socket, SmtpShared
 }
 
 SmtpConnection::~SmtpConnection() {
-  --shared_.metrics->smtp_sessions_active;
+  // The slot first: once /metrics shows a session gone, its address may connect again.
   shared_.limiter->Release(ip_);
+  --shared_.metrics->smtp_sessions_active;
 }
 
 void SmtpConnection::Send(const std::string& bytes) {

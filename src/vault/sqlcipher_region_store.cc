@@ -42,15 +42,19 @@ constexpr std::chrono::microseconds kGatherWindow{200};
 // fewer checkpoints write fewer pages. 8,192 frames = 32 MiB of WAL.
 constexpr int kCheckpointFrames = 8192;
 // Under a steady load the background checkpoint never catches the writer exactly between two
-// commits, so the WAL never restarts by itself and keeps growing. At this size the writer runs
-// a RESTART checkpoint itself after its commit: it waits for the background one to finish,
-// copies the few frames left, and the next transaction starts the WAL from its beginning.
+// commits, so the WAL never restarts by itself and keeps growing. Past this size the writer runs
+// a RESTART checkpoint itself after a commit (once little is left to copy, see below), and the
+// next transaction starts the WAL from its beginning.
 constexpr int kWalLimitFrames = 2 * kCheckpointFrames;  // 64 MiB
 // While a sweep runs on the writer (it rewrites pages much faster than inserts do), both are a
 // quarter: a RESTART after 64 MiB took the writer ~230 ms (copying what the background
 // checkpoint had not yet, plus the fsync), and every commit queued behind it waited as long;
 // after 16 MiB the longest took ~55 ms (sweep_bench, 400k records).
 constexpr int kMaintenanceDivisor = 4;
+// Past kWalLimitFrames the writer waits for a moment when the background checkpoint has left at
+// most this many frames to copy, so its RESTART is short; past the hard limit it runs it anyway.
+constexpr int kRestartLeftFrames = 1024;                  // 4 MiB
+constexpr int kWalHardLimitFrames = kWalLimitFrames + kWalLimitFrames / 4;  // 80 MiB
 
 constexpr int kNextExpiryParam = kColumnCount + 1;  // insert only: next_expiry_ms
 
@@ -140,14 +144,19 @@ SqlcipherRegionStore::~SqlcipherRegionStore() {
 int SqlcipherRegionStore::OnWalCommit(void* self, sqlite3* db, const char* /*name*/, int frames) {
   auto* store = static_cast<SqlcipherRegionStore*>(self);
   const int divisor = store->maintenance_.load(std::memory_order_relaxed) ? kMaintenanceDivisor : 1;
-  if (frames >= kWalLimitFrames / divisor) {
+  int done = store->checkpointed_frames_.load(std::memory_order_relaxed);
+  if (frames < done) done = 0;  // the WAL restarted since
+  // The RESTART copies what the background checkpoint has not: run it when that is little (the
+  // commit queued behind it waits for the copy and an fsync), or when the WAL is so long that
+  // the writer must wait for the checkpoints anyway (back-pressure).
+  if (frames >= kWalLimitFrames / divisor &&
+      (frames - done <= kRestartLeftFrames / divisor || frames >= kWalHardLimitFrames / divisor)) {
     int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     if (rc == SQLITE_OK) store->checkpointed_frames_.store(0, std::memory_order_relaxed);
     return SQLITE_OK;
   }
-  int done = store->checkpointed_frames_.load(std::memory_order_relaxed);
-  if (frames < done) done = 0;  // the WAL restarted since
-  if (frames - done >= kCheckpointFrames / divisor) {
+  if (frames - done >= kCheckpointFrames / divisor ||
+      (frames >= kWalLimitFrames / divisor && frames - done > kRestartLeftFrames / divisor)) {
     {
       std::lock_guard lock(store->checkpoint_mu_);
       store->checkpoint_wanted_ = true;
