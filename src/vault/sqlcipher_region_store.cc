@@ -53,7 +53,7 @@ constexpr int kWalLimitFrames = 2 * kCheckpointFrames;  // 64 MiB
 constexpr int kMaintenanceDivisor = 4;
 // Past kWalLimitFrames the writer waits for a moment when the background checkpoint has left at
 // most this many frames to copy, so its RESTART is short; past the hard limit it runs it anyway.
-constexpr int kRestartLeftFrames = 1024;                  // 4 MiB
+constexpr int kRestartLeftFrames = 1024;                                    // 4 MiB
 constexpr int kWalHardLimitFrames = kWalLimitFrames + kWalLimitFrames / 4;  // 80 MiB
 
 constexpr int kNextExpiryParam = kColumnCount + 1;  // insert only: next_expiry_ms
