@@ -2,12 +2,11 @@
 #include "vault/sweep.h"
 
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <optional>
-#include <thread>
 #include <vector>
 
+#include "vault/reclaim.h"
 #include "vault/record.h"
 #include "vault/sweep_cap.h"
 #include "vault/sweep_pace.h"
@@ -229,26 +228,6 @@ Status VacuumPaced(Db& db, Pacing& pacing) {
   }
 }
 
-// WAL checkpoint TRUNCATE; true once the WAL is empty. A checkpoint running on another
-// connection (the store's background pass, or another process's) holds the checkpoint lock and
-// makes TRUNCATE fail at once, without the busy handler: retry until it has finished (a pass
-// copies a few thousand frames at most). Readers on an old snapshot are waited for by the busy
-// handler, and when they outlast it the next sweep retries.
-bool TruncateWal(Db& db) {
-  using Clock = std::chrono::steady_clock;
-  const auto give_up = Clock::now() + std::chrono::milliseconds(500);
-  while (true) {
-    const auto tried = Clock::now();
-    int log = 0, copied = 0;
-    const int rc =
-        sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);
-    if (rc == SQLITE_OK) return true;
-    const bool at_once = Clock::now() - tried < std::chrono::milliseconds(5);
-    if ((rc & 0xff) != SQLITE_BUSY || !at_once || Clock::now() >= give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-}
-
 // Counts what a sweep would do; changes nothing.
 StatusOr<SweepCounts> DryRun(Db& db, int64_t now_ms, const CapLimits* limits, bool capping) {
   SweepCounts counts;
@@ -330,7 +309,7 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   // what is left.
   (void)sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                   nullptr);
-  counts.space_freed = TruncateWal(db);
+  counts.space_freed = TruncateWal(db) == SQLITE_OK;
   return counts;
 }
 
