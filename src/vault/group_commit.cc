@@ -3,8 +3,12 @@
 
 namespace mailrelay::vault {
 
-GroupCommitter::GroupCommitter(WriteFn write, std::chrono::microseconds gather)
-    : write_(std::move(write)), gather_(gather), thread_([this] { Run(); }) {}
+GroupCommitter::GroupCommitter(WriteFn write, std::chrono::microseconds gather,
+                               std::function<void()> after_group)
+    : write_(std::move(write)),
+      gather_(gather),
+      after_group_(std::move(after_group)),
+      thread_([this] { Run(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -71,6 +75,11 @@ void GroupCommitter::WriteQueue(std::unique_lock<std::mutex>& lock) {
   }
   stats_.groups += 1;
   stats_.batches += group.size();
+  if (after_group_) {
+    lock.unlock();
+    after_group_();
+    lock.lock();
+  }
 }
 
 void GroupCommitter::Run() {

@@ -45,8 +45,11 @@ class GroupCommitter {
   // `gather`: when fewer batches are waiting than the last group held, the writer waits up to
   // this long for the rest (the callers the last group woke are sealing their next batch) before
   // it starts; zero starts at once. Latency cost: at most `gather` per Commit.
+  // `after_group` (optional) runs on the writer thread after each group's callers are woken:
+  // upkeep that must not delay them (vault/blind_index_table.h's merge).
   explicit GroupCommitter(WriteFn write,
-                          std::chrono::microseconds gather = std::chrono::microseconds(0));
+                          std::chrono::microseconds gather = std::chrono::microseconds(0),
+                          std::function<void()> after_group = nullptr);
   // Writes what is queued, then stops the thread. Later Enqueues fail with kUnavailable.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
@@ -84,6 +87,7 @@ class GroupCommitter {
   void WriteQueue(std::unique_lock<std::mutex>& lock);
   WriteFn write_;
   const std::chrono::microseconds gather_;
+  const std::function<void()> after_group_;
   size_t last_group_ = 0;  // writer thread only
   mutable std::mutex mu_;
   std::condition_variable work_;  // the writer waits for batches

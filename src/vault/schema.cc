@@ -69,8 +69,8 @@ CREATE INDEX records_by_expiry ON records (next_expiry_ms);
 // Region v2: the blind indexes lead with the record's expiry day. The sweep deletes records in
 // expiry order, so their index entries now leave from one contiguous key range instead of one
 // random leaf page per row (docs/vault.md "Schema"); a lookup probes each expiry
-// day (a month of retention: ~31 probes per index, well under a millisecond). The expression
-// must match kIndexDaySql in sqlcipher_region_store.cc exactly, or SQLite cannot use the index.
+// day (a month of retention: ~31 probes per index, well under a millisecond). v3 replaces
+// both with the blind_index table.
 constexpr char kRecordsV2[] = R"sql(
 DROP INDEX records_by_sender;
 DROP INDEX records_by_recipient;
@@ -78,6 +78,61 @@ CREATE INDEX records_by_sender ON records (expires_at_ms / 86400000, sender_inde
   WHERE sender_index IS NOT NULL;
 CREATE INDEX records_by_recipient ON records (expires_at_ms / 86400000, recipient_index)
   WHERE recipient_index IS NOT NULL;
+)sql";
+
+// Region v3: the blind indexes move out of `records` into one WITHOUT ROWID table, and a new
+// record's entries wait in `index_tail` (appended, in seq order, by the insert in
+// sqlcipher_region_store.cc) until the writer merges the tail into `blind_index` in one sorted
+// pass (vault/blind_index_table.h). A commit then writes no random index leaf: before, each
+// record dirtied ~2 random leaves of its expiry day's subtree per transaction; the merge
+// dirties each leaf once per thousands of entries. Triggers keep both tables true to `records`
+// whoever changes it (sweep, erasure, rotation, another process): a deleted record takes its
+// entries along, a changed prefix or expiry day moves them. A record still in the tail has its
+// entries only there.
+constexpr char kRecordsV3[] = R"sql(
+DROP INDEX records_by_sender;
+DROP INDEX records_by_recipient;
+CREATE TABLE blind_index (
+  day  INTEGER NOT NULL,
+  term BLOB    NOT NULL,
+  seq  INTEGER NOT NULL,
+  PRIMARY KEY (day, term, seq)
+) WITHOUT ROWID;
+CREATE TABLE index_tail (
+  seq             INTEGER PRIMARY KEY,
+  day             INTEGER NOT NULL,
+  sender_index    BLOB,
+  recipient_index BLOB
+);
+INSERT OR IGNORE INTO blind_index (day, term, seq)
+  SELECT expires_at_ms / 86400000, sender_index, seq FROM records WHERE sender_index IS NOT NULL
+  UNION ALL
+  SELECT expires_at_ms / 86400000, recipient_index, seq FROM records
+    WHERE recipient_index IS NOT NULL
+  ORDER BY 1, 2, 3;
+CREATE TRIGGER records_index_delete AFTER DELETE ON records
+BEGIN
+  DELETE FROM blind_index WHERE day = OLD.expires_at_ms / 86400000
+    AND term IN (OLD.sender_index, OLD.recipient_index) AND seq = OLD.seq;
+  DELETE FROM index_tail WHERE seq = OLD.seq;
+END;
+CREATE TRIGGER records_index_update
+  AFTER UPDATE OF sender_index, recipient_index, expires_at_ms ON records
+  WHEN OLD.sender_index IS NOT NEW.sender_index OR OLD.recipient_index IS NOT NEW.recipient_index
+    OR OLD.expires_at_ms / 86400000 IS NOT NEW.expires_at_ms / 86400000
+BEGIN
+  DELETE FROM blind_index WHERE day = OLD.expires_at_ms / 86400000
+    AND term IN (OLD.sender_index, OLD.recipient_index) AND seq = OLD.seq;
+  UPDATE index_tail SET day = NEW.expires_at_ms / 86400000, sender_index = NEW.sender_index,
+    recipient_index = NEW.recipient_index WHERE seq = NEW.seq;
+  INSERT OR IGNORE INTO blind_index (day, term, seq)
+    SELECT NEW.expires_at_ms / 86400000, NEW.sender_index, NEW.seq
+    WHERE NEW.sender_index IS NOT NULL AND NOT EXISTS (SELECT 1 FROM index_tail WHERE seq = NEW.seq);
+  INSERT OR IGNORE INTO blind_index (day, term, seq)
+    SELECT NEW.expires_at_ms / 86400000, NEW.recipient_index, NEW.seq
+    WHERE NEW.recipient_index IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM index_tail WHERE seq = NEW.seq);
+END;
 )sql";
 
 // control.db v2: the API tokens (vault/token_store.h) and the law-enforcement cases
@@ -111,7 +166,7 @@ struct Migration {
 
 std::vector<Migration> Migrations(FileKind kind) {
   if (kind == FileKind::kControl) return {{1, kKeysV1}, {2, kControlV2}, {3, kControlV3}};
-  return {{1, kKeysV1}, {1, kRecordsV1}, {2, kRecordsV2}};
+  return {{1, kKeysV1}, {1, kRecordsV1}, {2, kRecordsV2}, {3, kRecordsV3}};
 }
 
 int64_t NowMs() {

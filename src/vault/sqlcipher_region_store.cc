@@ -2,10 +2,10 @@
 #include "vault/sqlcipher_region_store.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "common/log.h"
 #include "keyring/master_key.h"
+#include "vault/blind_index_table.h"
 #include "vault/reclaim.h"
 #include "vault/rekey.h"
 #include "vault/store_file.h"
@@ -30,10 +30,6 @@ constexpr int kIndexColumn = 18;
 constexpr int kFieldExpiryColumn = 20;
 constexpr int kFieldsExpireColumn = 26;
 
-// What the blind indexes lead with (vault/schema.cc v2): the record's expiry day. Written
-// exactly as in the index definition, or SQLite cannot use the index.
-constexpr char kIndexDaySql[] = "expires_at_ms / 86400000";
-
 // How long the writer waits for the callers its last group woke before it starts a smaller
 // group (docs/vault.md "Writes: group commit" has the measurements).
 constexpr std::chrono::microseconds kGatherWindow{200};
@@ -57,6 +53,13 @@ constexpr int kRestartLeftFrames = 1024;                                    // 4
 constexpr int kWalHardLimitFrames = kWalLimitFrames + kWalLimitFrames / 4;  // 80 MiB
 
 constexpr int kNextExpiryParam = kColumnCount + 1;  // insert only: next_expiry_ms
+
+// A new record's blind-index entries wait in the tail (vault/blind_index_table.h). Written here,
+// not by a trigger: a trigger on the insert makes SQLite keep a statement journal, and SQLCipher
+// encrypts every page that journal takes (the insert's CPU per record more than doubled).
+constexpr char kInsertTailSql[] =
+    "INSERT INTO index_tail (seq, day, sender_index, recipient_index) "
+    "VALUES (?1, ?2 / 86400000, ?3, ?4)";
 
 std::string InsertSql() {
   std::string sql = std::string("INSERT INTO records (") + kColumns + ", next_expiry_ms) VALUES (";
@@ -201,6 +204,7 @@ StatusOr<std::unique_ptr<SqlcipherRegionStore>> SqlcipherRegionStore::Open(
   std::unique_ptr<SqlcipherRegionStore> store(
       new SqlcipherRegionStore(path, std::move(keys), guard, std::move(writer), std::move(reader)));
   MR_ASSIGN_OR_RETURN(store->insert_, store->writer_->Prepare(InsertSql()));
+  MR_ASSIGN_OR_RETURN(store->insert_tail_, store->writer_->Prepare(kInsertTailSql));
   Db& w = *store->writer_;
   MR_ASSIGN_OR_RETURN(store->txn_.begin, w.Prepare("BEGIN IMMEDIATE"));
   MR_ASSIGN_OR_RETURN(store->txn_.commit, w.Prepare("COMMIT"));
@@ -213,8 +217,11 @@ StatusOr<std::unique_ptr<SqlcipherRegionStore>> SqlcipherRegionStore::Open(
   store->checkpoint_thread_ = std::thread([self] { self->CheckpointLoop(); });
   // Replaces SQLite's auto-checkpoint on the writer connection.
   sqlite3_wal_hook(store->writer_->handle(), &SqlcipherRegionStore::OnWalCommit, self);
+  // Entries a previous run left in the blind-index tail count towards the first merge.
+  MR_ASSIGN_OR_RETURN(store->unmerged_records_, CountIndexTail(*store->writer_));
   store->committer_ = std::make_unique<GroupCommitter>(
-      [self](std::vector<CommitBatch*>& group) { self->WriteGroup(group); }, kGatherWindow);
+      [self](std::vector<CommitBatch*>& group) { self->WriteGroup(group); }, kGatherWindow,
+      [self] { self->MergeIndexTailIfDue(); });
   return store;
 }
 
@@ -243,6 +250,15 @@ Status SqlcipherRegionStore::Insert(const StoredRecord& r) {
   s.BindInt(kNextExpiryParam,
             std::min(r.expires_at_ms, r.fields_expire_at_ms.value_or(r.expires_at_ms)));
   Status st = s.Run();
+  if (st.ok() && (r.sender_index || r.recipient_index)) {
+    Stmt& tail = insert_tail_;
+    tail.Reset();
+    tail.BindInt(1, writer_->last_insert_rowid());
+    tail.BindInt(2, r.expires_at_ms);
+    BindOptionalBlob(tail, 3, r.sender_index);
+    BindOptionalBlob(tail, 4, r.recipient_index);
+    st = tail.Run();
+  }
   if (!st.ok()) return st.WithContext("record " + r.id);
   return st;
 }
@@ -302,10 +318,29 @@ void SqlcipherRegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
     s = txn_.commit.Run();
     if (!s.ok()) {
       (void)txn_.rollback.Run();
-      fail_all(s.WithContext("commit"));
+      return fail_all(s.WithContext("commit"));
+    }
+    for (CommitBatch* b : group) {
+      if (b->status.ok()) unmerged_records_ += static_cast<int64_t>(b->records->size());
     }
     return;
   }
+}
+
+void SqlcipherRegionStore::MergeIndexTailIfDue() {
+  if (unmerged_records_ < kIndexMergeRows) return;
+  StatusOr<int64_t> moved = MergeIndexTail(*writer_);
+  if (moved.ok()) {
+    unmerged_records_ = 0;
+    return;
+  }
+  // Nothing is lost: the entries stay in the tail, where lookups read them. Try again after
+  // half as many records more, not after every group (a full disk would fail each one).
+  unmerged_records_ = kIndexMergeRows / 2;
+  log::Warn("vault.index_merge_failed")
+      .Ident("region", log::Id(page_keys_->scope()))
+      .Ident("status", log::Id(StatusCodeName(moved.status().code())))
+      .Emit();
 }
 
 StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {
@@ -371,45 +406,11 @@ Status SqlcipherRegionStore::WithKeyTable(
   return use(reader_key_store_);
 }
 
-Status SqlcipherRegionStore::ForEachIndexMatch(std::string_view prefix, const std::string& columns,
-                                               const std::function<Status(Stmt&)>& row) {
-  // The sender index first, then recipient-index rows whose sender did not match already: each
-  // row once. Each index is probed once per expiry day it holds (schema v2).
-  for (std::string_view index : {"sender_index", "recipient_index"}) {
-    const std::string col(index);
-    MR_ASSIGN_OR_RETURN(
-        Stmt next_day,
-        reader_->Prepare(std::string("SELECT ") + kIndexDaySql + " FROM records WHERE " + col +
-                         " IS NOT NULL AND " + kIndexDaySql + " > ?1 ORDER BY 1 LIMIT 1"));
-    std::string sql =
-        "SELECT " + columns + " FROM records WHERE " + kIndexDaySql + " = ?2 AND " + col + " = ?1";
-    if (col == "recipient_index") sql += " AND (sender_index IS NULL OR sender_index <> ?1)";
-    MR_ASSIGN_OR_RETURN(Stmt probe, reader_->Prepare(sql));
-    int64_t day = std::numeric_limits<int64_t>::min();
-    while (true) {
-      next_day.Reset();
-      next_day.BindInt(1, day);
-      MR_ASSIGN_OR_RETURN(bool found, next_day.Step());
-      if (!found) break;
-      day = next_day.Int(0);
-      probe.Reset();
-      probe.BindBlob(1, prefix);
-      probe.BindInt(2, day);
-      while (true) {
-        MR_ASSIGN_OR_RETURN(bool more, probe.Step());
-        if (!more) break;
-        MR_RETURN_IF_ERROR(row(probe));
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::FindByIndexPrefix(
     std::string_view prefix) {
   std::lock_guard lock(read_mu_);
   std::vector<StoredRecord> out;
-  MR_RETURN_IF_ERROR(ForEachIndexMatch(prefix, kColumns, [&](Stmt& s) {
+  MR_RETURN_IF_ERROR(ForEachIndexMatch(*reader_, prefix, kColumns, [&](Stmt& s) {
     out.push_back(ReadRow(s));
     return Status::Ok();
   }));
@@ -420,10 +421,11 @@ StatusOr<std::vector<EraseCandidate>> SqlcipherRegionStore::EraseCandidates(
     std::string_view prefix) {
   std::lock_guard lock(read_mu_);
   std::vector<EraseCandidate> out;
-  MR_RETURN_IF_ERROR(ForEachIndexMatch(prefix, "seq, id, sender, recipient", [&](Stmt& s) {
-    out.push_back({s.Int(0), s.Text(1), OptionalBlob(s, 2), OptionalBlob(s, 3)});
-    return Status::Ok();
-  }));
+  MR_RETURN_IF_ERROR(
+      ForEachIndexMatch(*reader_, prefix, "seq, id, sender, recipient", [&](Stmt& s) {
+        out.push_back({s.Int(0), s.Text(1), OptionalBlob(s, 2), OptionalBlob(s, 3)});
+        return Status::Ok();
+      }));
   return out;
 }
 

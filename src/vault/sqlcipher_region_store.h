@@ -69,10 +69,8 @@ class SqlcipherRegionStore : public RecordStore {
   StatusOr<std::unique_ptr<Db>> OpenMaintenanceConnection();
   Status Insert(const StoredRecord& record);
   StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
-  // Calls `row` with each row (`columns` selected) whose sender or recipient index is `prefix`,
-  // each row once. The caller holds read_mu_.
-  Status ForEachIndexMatch(std::string_view prefix, const std::string& columns,
-                           const std::function<Status(Stmt&)>& row);
+  // On the writer thread after each group: merges the blind-index tail once it is long enough.
+  void MergeIndexTailIfDue();
   // WAL checkpoints run on their own thread and connection, so commits never wait for one
   // (docs/vault.md "Checkpoints"). OnWalCommit is the writer connection's sqlite3_wal_hook.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -83,7 +81,8 @@ class SqlcipherRegionStore : public RecordStore {
   WriteGuard& guard_;
   std::unique_ptr<Db> writer_;  // used only by the writer thread after Open
   SqliteKeyStore writer_key_store_;
-  Stmt insert_;
+  Stmt insert_, insert_tail_;
+  int64_t unmerged_records_ = 0;  // writer thread only: records written since the last merge
   struct {
     Stmt begin, commit, rollback, savepoint, release, rollback_to;
   } txn_;  // prepared once: the writer runs them for every group

@@ -76,6 +76,7 @@ class Db {
   Status Error(int rc, std::string_view what) const;
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   int64_t changes() const { return sqlite3_changes(db_); }
+  int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return path_; }
 

@@ -1,0 +1,165 @@
+// The blind-index table and its tail (schema v3): lookups see both, the merge moves the tail
+// in, and the triggers keep both true to `records` whatever changes a row.
+#include "vault/blind_index_table.h"
+
+#include <gtest/gtest.h>
+
+#include "keyring/key_set.h"
+#include "vault/store_file.h"
+#include "vault_test_util.h"
+
+namespace mailrelay::vault {
+namespace {
+
+constexpr int64_t kT0 = 1'700'000'000'000;
+constexpr int64_t kDayMs = 86'400'000;
+
+class BlindIndexTableTest : public testing::VaultFixture {
+ protected:
+  void SetUp() override {
+    VaultFixture::SetUp();
+    vault_ = MustOpen();
+    ASSERT_NE(vault_, nullptr);
+    auto master = keyring::MasterKey::Load(KeyPath());
+    keys_ = std::move(keyring::KeySet::Derive(*master, "eu")).value();
+    auto db = OpenConnection(RegionFile("eu"), *keys_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+  int64_t Count(const char* sql) {
+    auto n = db_->QueryInt(sql);
+    EXPECT_TRUE(n.ok()) << sql << ": " << n.status().ToString();
+    return n.ok() ? *n : -1;
+  }
+  // How many records FindBySubject returns for `address`.
+  size_t Found(const std::string& address) {
+    auto found = vault_->FindBySubject(address);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    return found.ok() ? found->size() : 0;
+  }
+  void Merge() {
+    auto moved = MergeIndexTail(*db_);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  }
+  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Exec(sql.c_str()).ok()) << sql; }
+
+  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<keyring::KeySet> keys_;
+  std::unique_ptr<Db> db_;
+};
+
+TEST_F(BlindIndexTableTest, NewRecordsWaitInTheTailAndAreFoundThere) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 0);
+  EXPECT_EQ(*CountIndexTail(*db_), 1);
+  EXPECT_EQ(Found("sender1@example.org"), 1u);
+  EXPECT_EQ(Found("rcpt1@example.com"), 1u);
+  EXPECT_EQ(Found("sender2@example.org"), 0u);
+}
+
+TEST_F(BlindIndexTableTest, TheMergeMovesEveryEntryAndLookupsStillFindEachRecordOnce) {
+  MetadataRecord both = testing::SampleRecord("eu", 2, kT0 + 40 * kDayMs);
+  both.recipient = "SENDER1@example.org";  // the same subject as record 1's sender
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0), both}).ok());
+  auto moved = MergeIndexTail(*db_);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 4);
+  EXPECT_EQ(Count("SELECT count(DISTINCT day) FROM blind_index"), 2);
+  EXPECT_EQ(Found("sender1@example.org"), 2u);
+  // A record whose sender and recipient are the same subject has one entry and is found once.
+  MetadataRecord self = testing::SampleRecord("eu", 3, kT0);
+  self.recipient = self.sender;
+  ASSERT_TRUE(vault_->Commit({self}).ok());
+  EXPECT_EQ(Found("sender3@example.org"), 1u);
+  Merge();
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 5);
+  EXPECT_EQ(Found("sender3@example.org"), 1u);
+  // Half in the tail, half merged: both halves found.
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0 + kDayMs)}).ok());
+  EXPECT_EQ(Found("sender1@example.org"), 3u);
+}
+
+// The writer merges by itself once the tail holds kIndexMergeRows records.
+TEST_F(BlindIndexTableTest, TheWriterMergesALongTail) {
+  std::vector<MetadataRecord> batch;
+  for (int64_t n = 0; n < kIndexMergeRows; ++n) {
+    batch.push_back(testing::SampleRecord("eu", static_cast<int>(n), kT0 + n * 60'000));
+  }
+  ASSERT_TRUE(vault_->Commit(std::move(batch)).ok());
+  // The merge runs after the commit's caller is woken; the next commit waits for it.
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 900000, kT0)}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 2 * kIndexMergeRows);
+  EXPECT_EQ(Found("sender77@example.org"), 1u);
+  EXPECT_EQ(Found("rcpt900000@example.com"), 1u);
+}
+
+// A deleted record (the sweep, an erasure) takes its entries along, from the tail or the table.
+TEST_F(BlindIndexTableTest, DeletingARecordDeletesItsEntries) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  Merge();
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 2, kT0)}).ok());
+  Exec("DELETE FROM records");
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 0);
+  EXPECT_EQ(Found("sender1@example.org"), 0u);
+  EXPECT_EQ(Found("sender2@example.org"), 0u);
+}
+
+// A cleared field (the sweep), a new prefix (key rotation) or a new expiry day (a shorter
+// policy) moves the entries with it, for merged records and for records in the tail alike.
+TEST_F(BlindIndexTableTest, ChangingAPrefixOrTheExpiryDayMovesTheEntries) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  Merge();
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 2, kT0)}).ok());
+  Exec("UPDATE records SET sender_index = NULL");
+  EXPECT_EQ(Found("sender1@example.org"), 0u);
+  EXPECT_EQ(Found("sender2@example.org"), 0u);
+  EXPECT_EQ(Found("rcpt1@example.com"), 1u);
+  EXPECT_EQ(Found("rcpt2@example.com"), 1u);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail WHERE sender_index IS NULL"), 1);
+
+  Exec("UPDATE records SET recipient_index = x'0102030405060708'");
+  EXPECT_EQ(Found("rcpt1@example.com"), 0u);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE term = x'0102030405060708'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail WHERE recipient_index = x'0102030405060708'"),
+            1);
+
+  Exec("UPDATE records SET expires_at_ms = expires_at_ms - 10 * 86400000");
+  const int64_t day = (kT0 + 20 * kDayMs) / kDayMs;
+  EXPECT_EQ(Count(("SELECT count(*) FROM blind_index WHERE day = " + std::to_string(day)).c_str()),
+            1);
+  EXPECT_EQ(Count(("SELECT count(*) FROM index_tail WHERE day = " + std::to_string(day)).c_str()),
+            1);
+  // Merging after all that leaves one entry per record, under its current day and prefix.
+  Merge();
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 2);
+  EXPECT_EQ(Count(("SELECT count(*) FROM blind_index WHERE day = " + std::to_string(day) +
+                   " AND term = x'0102030405060708'")
+                      .c_str()),
+            2);
+}
+
+// A merge that fails leaves the tail as it was: nothing is lost, and lookups still find it.
+TEST_F(BlindIndexTableTest, AFailedMergeLeavesTheTail) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  Exec("BEGIN IMMEDIATE");  // another writer holds the lock for longer than the busy timeout
+  auto other = OpenConnection(RegionFile("eu"), *keys_);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Exec("PRAGMA busy_timeout = 50").ok());
+  auto moved = MergeIndexTail(**other);
+  EXPECT_FALSE(moved.ok());
+  EXPECT_NE(moved.status().message().find("blind-index merge in"), std::string::npos)
+      << moved.status().ToString();
+  Exec("ROLLBACK");
+  EXPECT_FALSE((*other)->in_transaction());
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 1);
+  EXPECT_EQ(Found("sender1@example.org"), 1u);
+}
+
+}  // namespace
+}  // namespace mailrelay::vault
