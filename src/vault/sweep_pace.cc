@@ -39,7 +39,6 @@ void BatchPacer::End(int rows) {
                               static_cast<double>(max_rows_));
   }
   ++batches_;
-  total_hold_us_ += held_us;
   max_hold_us_ = std::max(max_hold_us_, held_us);
 }
 

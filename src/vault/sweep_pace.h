@@ -46,7 +46,6 @@ class BatchPacer {
   int64_t batches() const { return batches_; }
   // The longest BEGIN IMMEDIATE → COMMIT of any batch, in microseconds.
   int64_t max_hold_us() const { return max_hold_us_; }
-  int64_t total_hold_us() const { return total_hold_us_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -55,7 +54,7 @@ class BatchPacer {
   const std::chrono::microseconds budget_;
   Clock::time_point begun_{};
   double rows_target_;
-  int64_t batches_ = 0, max_hold_us_ = 0, total_hold_us_ = 0;
+  int64_t batches_ = 0, max_hold_us_ = 0;
 };
 
 }  // namespace mailrelay::vault
