@@ -1,5 +1,6 @@
 // vault/sqlcipher_region_store.h — the default RecordStore: one region's SQLCipher file
-// (vault-<region>.db) with its group-commit writer, WAL checkpointer and wrapped-key table.
+// (vault-<region>.db) with its group-commit writer (which also merges the blind-index tail,
+// vault/blind_index_table.h), WAL checkpointer and wrapped-key table.
 // Holds the file's page key (to open it) and nothing else: field and blind-index keys stay
 // with the Vault (vault/record_store.h). Key rotation (vault/rotation.h) and the page re-key
 // (vault/rekey.h) work on the file directly: SQLCipher-specific maintenance, not interface.
