@@ -1,6 +1,9 @@
 // vault/sqlite.cc — SQLCipher connection and statement wrappers, result code mapping.
 #include "vault/sqlite.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <utility>
 
@@ -74,6 +77,13 @@ std::string Stmt::Blob(int column) const {
 }
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
+  if (create) {
+    // SQLite would create the file 0644 (less the umask), and its -wal and -shm copy that mode:
+    // create it first, owner-only, so none of the three is ever readable by others, whatever
+    // the data directory's mode. An existing file keeps its mode.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,22 @@ TEST_F(StoreFileTest, EveryConnectionGetsWalFullSyncSecureDeleteAnd4kPages) {
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA secure_delete"), 1);  // ON
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA auto_vacuum"), 2);    // INCREMENTAL, set before tables
   EXPECT_EQ(*(*db)->QueryInt("PRAGMA cipher_page_size"), 4096);
+}
+
+// Owner-only, even under a permissive umask: the database file and the -wal and -shm SQLite
+// creates beside it with the same mode.
+TEST_F(StoreFileTest, NewFilesAreReadableByTheOwnerOnly) {
+  const mode_t old_umask = ::umask(0);
+  auto v = MustOpen();
+  ::umask(old_umask);
+  ASSERT_NE(v, nullptr);
+  ASSERT_TRUE(v->Commit({SampleRecord("eu", 1, 1000)}).ok());
+  for (const std::string& path : {RegionFile("eu"), RegionFile("eu") + "-wal",
+                                  RegionFile("eu") + "-shm", DataDir() + "/control.db"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
+  }
 }
 
 TEST_F(StoreFileTest, CreateIsRefusedWithoutCreateIfMissing) {
