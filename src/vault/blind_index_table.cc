@@ -8,6 +8,8 @@
 namespace mailrelay::vault {
 namespace {
 
+constexpr int64_t kDayMs = 86'400'000;  // the blind index's day: expires_at_ms / kDayMs
+
 // The seqs of the records `prefix` names: the tail is read whole (it is small), the sorted
 // table once per expiry day it holds (the next day is one seek too).
 StatusOr<std::vector<int64_t>> MatchingSeqs(Db& db, std::string_view prefix) {
@@ -93,6 +95,77 @@ StatusOr<int64_t> MergeIndexTail(Db& db) {
     return moved.status().WithContext("blind-index merge in " + db.path());
   }
   return moved;
+}
+
+int64_t IndexSweepCutoff(int64_t now_ms) { return now_ms <= 0 ? 0 : now_ms / kDayMs * kDayMs; }
+
+StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms) {
+  MR_ASSIGN_OR_RETURN(int64_t left, db.QueryInt("SELECT count(*) FROM index_sweep"));
+  if (left > 0) return true;
+  MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT 1 FROM blind_index WHERE day < ?1 LIMIT 1"));
+  s.BindInt(1, IndexSweepCutoff(now_ms) / kDayMs);
+  return s.Step();
+}
+
+Status SetIndexSweepCutoff(Db& db, int64_t before_ms) {
+  MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto set = [&]() -> Status {
+    MR_ASSIGN_OR_RETURN(Stmt old, db.Prepare("SELECT max(before_ms) FROM index_sweep"));
+    MR_ASSIGN_OR_RETURN(bool row, old.Step());
+    // A cut-off a failed sweep left covers entries it already orphaned: never lower it.
+    if (row && !old.IsNull(0)) before_ms = std::max(before_ms, old.Int(0));
+    old.Reset();
+    MR_RETURN_IF_ERROR(db.Exec("DELETE FROM index_sweep"));
+    MR_ASSIGN_OR_RETURN(Stmt put, db.Prepare("INSERT INTO index_sweep (before_ms) VALUES (?1)"));
+    put.BindInt(1, before_ms);
+    MR_RETURN_IF_ERROR(put.Run());
+    return db.Exec("COMMIT");
+  };
+  Status s = set();
+  if (!s.ok()) {
+    if (db.in_transaction()) (void)db.Exec("ROLLBACK");
+    return s.WithContext("blind-index sweep cut-off in " + db.path());
+  }
+  return s;
+}
+
+StatusOr<int> DeleteSweptEntries(Db& db, int max_entries) {
+  MR_ASSIGN_OR_RETURN(Stmt cutoff, db.Prepare("SELECT max(before_ms) FROM index_sweep"));
+  MR_ASSIGN_OR_RETURN(bool row, cutoff.Step());
+  if (!row || cutoff.IsNull(0)) return 0;
+  const int64_t before_day = cutoff.Int(0) / kDayMs;
+  cutoff.Reset();
+  MR_ASSIGN_OR_RETURN(Stmt orphans,
+                      db.Prepare("SELECT day, term, seq FROM blind_index AS b WHERE b.day < ?1 "
+                                 "AND NOT EXISTS (SELECT 1 FROM records WHERE seq = b.seq) "
+                                 "ORDER BY day, term, seq LIMIT ?2"));
+  orphans.BindInt(1, before_day);
+  orphans.BindInt(2, max_entries);
+  struct Key {
+    int64_t day;
+    std::string term;
+    int64_t seq;
+  };
+  std::vector<Key> keys;
+  while (true) {
+    MR_ASSIGN_OR_RETURN(bool more, orphans.Step());
+    if (!more) break;
+    keys.push_back({orphans.Int(0), orphans.Blob(1), orphans.Int(2)});
+  }
+  orphans.Reset();
+  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM blind_index "
+                                           "WHERE day = ?1 AND term = ?2 AND seq = ?3"));
+  for (const Key& k : keys) {
+    del.Reset();
+    del.BindInt(1, k.day);
+    del.BindBlob(2, k.term);
+    del.BindInt(3, k.seq);
+    MR_RETURN_IF_ERROR(del.Run());
+  }
+  if (static_cast<int>(keys.size()) < max_entries) {
+    MR_RETURN_IF_ERROR(db.Exec("DELETE FROM index_sweep"));
+  }
+  return static_cast<int>(keys.size());
 }
 
 }  // namespace mailrelay::vault

@@ -135,6 +135,22 @@ BEGIN
 END;
 )sql";
 
+// Region v4: the sweep deletes the blind-index entries of the records it deletes in key order,
+// after the records, instead of one by one from the delete trigger: while `index_sweep` holds a
+// cut-off, a deleted record that expired before it leaves its entries for the sweep's range pass
+// (vault/blind_index_table.h), which writes each leaf once instead of once per batch.
+constexpr char kRecordsV4[] = R"sql(
+CREATE TABLE index_sweep (before_ms INTEGER NOT NULL);
+DROP TRIGGER records_index_delete;
+CREATE TRIGGER records_index_delete AFTER DELETE ON records
+BEGIN
+  DELETE FROM blind_index WHERE day = OLD.expires_at_ms / 86400000
+    AND term IN (OLD.sender_index, OLD.recipient_index) AND seq = OLD.seq
+    AND NOT EXISTS (SELECT 1 FROM index_sweep WHERE OLD.expires_at_ms < before_ms);
+  DELETE FROM index_tail WHERE seq = OLD.seq;
+END;
+)sql";
+
 // control.db v2: the API tokens (vault/token_store.h) and the law-enforcement cases
 // (vault/lea_case_store.h). Before v2 each store created its table on first use, so a v1 file
 // may already hold them: IF NOT EXISTS keeps those files (and their rows) as they are.
@@ -166,7 +182,7 @@ struct Migration {
 
 std::vector<Migration> Migrations(FileKind kind) {
   if (kind == FileKind::kControl) return {{1, kKeysV1}, {2, kControlV2}, {3, kControlV3}};
-  return {{1, kKeysV1}, {1, kRecordsV1}, {2, kRecordsV2}, {3, kRecordsV3}};
+  return {{1, kKeysV1}, {1, kRecordsV1}, {2, kRecordsV2}, {3, kRecordsV3}, {4, kRecordsV4}};
 }
 
 int64_t NowMs() {

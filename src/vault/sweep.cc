@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "vault/blind_index_table.h"
 #include "vault/reclaim.h"
 #include "vault/record.h"
 #include "vault/sweep_cap.h"
@@ -271,7 +272,16 @@ Status SweepPasses(Db& db, int64_t now_ms, const SweepOptions& options, bool cap
     MR_RETURN_IF_ERROR(walked.status());
     counts.expiries_capped = walk.capped();
   }
+  // The records' blind-index entries go after them, in key order (vault/blind_index_table.h).
+  MR_ASSIGN_OR_RETURN(bool index_pass, IndexSweepNeeded(db, now_ms));
+  if (index_pass) MR_RETURN_IF_ERROR(SetIndexSweepCutoff(db, IndexSweepCutoff(now_ms)));
   MR_ASSIGN_OR_RETURN(bool changed, SweepDueRows(db, now_ms, options.batch, pacing, counts));
+  if (index_pass) {
+    MR_ASSIGN_OR_RETURN(bool entries,
+                        Paced(db, options.batch, pacing, "sweeping blind-index entries",
+                              [&](int n) { return DeleteSweptEntries(db, n); }));
+    changed = changed || entries;
+  }
   // secure_delete already overwrote the freed cells; give the free pages back to the file
   // system, a few dozen pages per transaction (each one moves pages and holds the lock).
   if (changed) MR_RETURN_IF_ERROR(VacuumPaced(db, pacing));

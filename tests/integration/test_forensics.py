@@ -1,5 +1,5 @@
 """The canary test: a record relayed through a real `mailrelay serve`, then swept, leaves none of
-its sealed bytes in any decrypted page of vault-<region>.db (free pages included) or any frame
+its sealed bytes (nor its blind-index prefixes) in any decrypted page of vault-<region>.db (free pages included) or any frame
 of its WAL. forensics.py decrypts the files independently of mailrelay; as a control, the same
 bytes are found before the sweep."""
 import os
@@ -51,7 +51,11 @@ class ForensicSweepTest(unittest.TestCase):
         row = self.canary_row()
         sealed = forensics.sealed_values(row)
         self.assertEqual(len(sealed), 6, "all six sealed columns")
-        for blob in sealed:
+        # Its blind-index prefixes too: in the row, and in the index tail (docs/vault.md).
+        for column in ("sender_index", "recipient_index"):
+            self.assertEqual(len(row[column]), 8, column)
+        sealed += [row["sender_index"], row["recipient_index"]]
+        for blob in sealed[:6]:
             self.assertEqual(blob[0], 1, "sealed layout version byte")
         # Control: the tool decrypts (HMACs verify) and finds each sealed value before.
         stats = forensics.page_stats(self.data_dir, "us", self.key)

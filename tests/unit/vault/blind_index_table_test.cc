@@ -161,5 +161,69 @@ TEST_F(BlindIndexTableTest, AFailedMergeLeavesTheTail) {
   EXPECT_EQ(Found("sender1@example.org"), 1u);
 }
 
+// Schema v4: the sweep deletes the records, then their entries in one pass in key order; when it
+// ends, no entry of a deleted record is left and the cut-off is gone.
+TEST_F(BlindIndexTableTest, TheSweepDeletesTheEntriesOfTheRecordsItDeletes) {
+  for (int n = 0; n < 6; ++n) {
+    ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", n, kT0 + n * 20 * kDayMs)}).ok());
+  }
+  Merge();
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 6, kT0)}).ok());  // in the tail
+  ASSERT_EQ(Count("SELECT count(*) FROM blind_index"), 12);
+  // Records 0, 1 and 6 expire 30 and 50 days after kT0; 2..5 later.
+  auto swept = vault_->Sweep(kT0 + 60 * kDayMs, /*dry_run=*/false);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->at("eu").records_deleted, 3u);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 8);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE seq NOT IN (SELECT seq FROM records)"),
+            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);
+  EXPECT_EQ(Found("sender1@example.org"), 0u);
+  EXPECT_EQ(Found("sender2@example.org"), 1u);
+}
+
+// While a cut-off is set, a record deleted below it (by anyone: here an erasure's plain DELETE)
+// leaves its entries; the pass deletes those, never an entry whose record still exists (a
+// sweep run with --now far ahead while serve writes new records), and clears the cut-off.
+TEST_F(BlindIndexTableTest, ThePassDeletesOnlyEntriesWhoseRecordIsGone) {
+  ASSERT_TRUE(
+      vault_->Commit({testing::SampleRecord("eu", 1, kT0), testing::SampleRecord("eu", 2, kT0)})
+          .ok());
+  Merge();
+  ASSERT_TRUE(SetIndexSweepCutoff(*db_, kT0 + 400 * kDayMs).ok());
+  Exec("DELETE FROM records WHERE id = (SELECT min(id) FROM records)");
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 4);  // the deleted record's stay
+  Exec("BEGIN IMMEDIATE");
+  auto first = DeleteSweptEntries(*db_, 1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 1);  // maybe more to do: kept
+  auto rest = DeleteSweptEntries(*db_, 100);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);  // all done: cleared
+  Exec("COMMIT");
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE seq NOT IN (SELECT seq FROM records)"),
+            0);
+  // Without a cut-off, a delete takes its entries along at once again.
+  Exec("DELETE FROM records");
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 0);
+}
+
+// A cut-off a failed sweep left is never lowered by the next one (it covers entries that sweep
+// already left behind).
+TEST_F(BlindIndexTableTest, ALeftCutoffIsNeverLowered) {
+  ASSERT_TRUE(SetIndexSweepCutoff(*db_, 5 * kDayMs).ok());
+  ASSERT_TRUE(SetIndexSweepCutoff(*db_, 3 * kDayMs).ok());
+  EXPECT_EQ(Count("SELECT before_ms FROM index_sweep"), 5 * kDayMs);
+  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 1);
+  EXPECT_EQ(IndexSweepCutoff(5 * kDayMs + 123), 5 * kDayMs);
+  auto needed = IndexSweepNeeded(*db_, 0);
+  ASSERT_TRUE(needed.ok());
+  EXPECT_TRUE(*needed);  // the left cut-off alone makes the next sweep run the pass
+}
+
 }  // namespace
 }  // namespace mailrelay::vault
