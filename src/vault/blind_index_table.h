@@ -1,4 +1,4 @@
-// vault/blind_index_table.h — a region file's blind indexes (schema v3): the sorted
+// vault/blind_index_table.h — a region file's blind indexes (schema v3, v4): the sorted
 // `blind_index` table, and `index_tail`, where a new record's entries wait for the next merge.
 // Lookups read both; the writer merges the tail in one sorted pass (docs/vault.md "Schema").
 #pragma once
@@ -31,17 +31,18 @@ StatusOr<int64_t> CountIndexTail(Db& db);
 // written once) and returns how many records it moved. `db` must not be in a transaction.
 StatusOr<int64_t> MergeIndexTail(Db& db);
 
-// The sweep's range pass (schema v4). Before it deletes records, the sweep sets the cut-off
-// `before_ms` (a UTC day boundary; the larger of it and one a failed sweep left): records that
-// expired before it then leave their `blind_index` entries behind when deleted, by the sweep or
-// anyone else. DeleteSweptEntries, in the caller's transaction, then deletes up to `max_entries`
-// of the entries under the cut-off whose record is gone, in key order, and returns how many; the
-// call that finds fewer also clears the cut-off, in the same transaction. An entry whose record
-// still exists is never deleted.
-// Whether a sweep at `now_ms` needs the pass: entries expired before today, or a cut-off left.
-StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms);
+// The sweep's pass over the entries of the records it deleted (schema v4). Before it deletes
+// records, the sweep sets a cut-off (a UTC day boundary; never lower than one a failed sweep
+// left): while it is set, a record that expired before it leaves its `blind_index` entries
+// behind when deleted, by the sweep or anyone else. Then DeleteSweptEntries, in the caller's
+// transaction, deletes up to `max_entries` entries under the cut-off whose record is gone, in
+// key order, and returns how many; the call that finds fewer also clears the cut-off, in the
+// same transaction. An entry whose record still exists is never deleted.
+
 // The cut-off for a sweep at `now_ms`: the start of its UTC day.
 int64_t IndexSweepCutoff(int64_t now_ms);
+// Whether a sweep at `now_ms` needs the pass: entries under its cut-off, or a cut-off left.
+StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms);
 Status SetIndexSweepCutoff(Db& db, int64_t before_ms);
 StatusOr<int> DeleteSweptEntries(Db& db, int max_entries);
 
