@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
 #include "mime/charset.h"
 #include "mime/flowed.h"
 #include "mime/transfer_encoding.h"
@@ -18,14 +19,6 @@ struct Collected {
   std::vector<std::string> html;
   std::vector<Attachment> attachments;
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -64,7 +57,7 @@ std::string CrlfToLf(std::string_view s) {
 
 // An HTML part without a charset parameter usually declares it in a <meta> tag.
 std::string SniffHtmlCharset(std::string_view bytes) {
-  const std::string head = Lower(bytes.substr(0, 4096));
+  const std::string head = AsciiLowercase(bytes.substr(0, 4096));
   size_t at = head.find("charset=");
   if (at == std::string::npos) return {};
   at += 8;
@@ -145,7 +138,7 @@ class Selector {
 
     Attachment a;
     std::string uu_name;
-    const std::string e = Lower(Trim(encoding));
+    const std::string e = AsciiLowercase(Trim(encoding));
     if ((e == "x-uuencode" || e == "uuencode" || e == "x-uue") && HasUuencodeBegin(part.body)) {
       a.content = DecodeUuencode(part.body, &uu_name);
     } else {
@@ -167,8 +160,8 @@ class Selector {
     std::string charset = part.content_type.raw.Param("charset");
     if (charset.empty() && html) charset = SniffHtmlCharset(bytes);
     std::string text = CrlfToLf(ToUtf8(bytes, charset));
-    if (!html && Lower(part.content_type.raw.Param("format")) == "flowed") {
-      text = DecodeFlowed(text, Lower(part.content_type.raw.Param("delsp")) == "yes");
+    if (!html && AsciiLowercase(part.content_type.raw.Param("format")) == "flowed") {
+      text = DecodeFlowed(text, AsciiLowercase(part.content_type.raw.Param("delsp")) == "yes");
     }
     return text;
   }

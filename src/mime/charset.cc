@@ -7,22 +7,15 @@
 #include <cerrno>
 #include <string>
 
+#include "common/ascii.h"
 #include "mime/utf8.h"
 
 namespace mailrelay::mime {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Returns the iconv name to decode `label` with, "" for "UTF-8 else windows-1252".
 std::string IconvName(std::string_view label) {
-  std::string l = Lower(label);
+  std::string l = AsciiLowercase(label);
   // Trim whitespace and quotes left over from sloppy parameters.
   while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '"')) l.pop_back();
   size_t start = 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace mailrelay::mime {
 namespace {
 
@@ -17,14 +19,6 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
   const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool AllDigits(std::string_view s) {
@@ -39,7 +33,7 @@ int MonthIndex(std::string_view token) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   if (token.size() < 3) return 0;
-  const std::string l = Lower(token.substr(0, 3));
+  const std::string l = AsciiLowercase(token.substr(0, 3));
   for (size_t i = 0; i < kMonths.size(); ++i) {
     if (l == kMonths[i]) return static_cast<int>(i) + 1;
   }
@@ -64,7 +58,7 @@ bool NamedZone(std::string_view token, int* minutes) {
                                                    {"mdt", -6},
                                                    {"pst", -8},
                                                    {"pdt", -7}}};
-  const std::string l = Lower(token);
+  const std::string l = AsciiLowercase(token);
   for (const Zone& z : kZones) {
     if (l == z.name) {
       *minutes = z.hours * 60;

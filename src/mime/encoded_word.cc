@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "common/ascii.h"
 #include "mime/charset.h"
 #include "mime/transfer_encoding.h"
 
@@ -15,14 +16,6 @@ struct Segment {
   std::string charset;  // lower-case, encoded segments only
   std::string bytes;    // decoded bytes (encoded) or raw text
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -68,7 +61,7 @@ bool ReadEncodedWord(std::string_view s, size_t pos, Segment* seg, size_t* end) 
     return false;
   }
   seg->encoded = true;
-  seg->charset = Lower(charset);
+  seg->charset = AsciiLowercase(charset);
   *end = close + 2;
   return true;
 }

@@ -2,6 +2,8 @@
 // the obsolete syntax of §4.5).
 #include "mime/header_parser.h"
 
+#include "common/ascii.h"
+
 namespace mailrelay::mime {
 namespace {
 
@@ -43,20 +45,9 @@ bool LooksLikeParameter(std::string_view line) {
 
 }  // namespace
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 const RawHeaderField* FindField(const std::vector<RawHeaderField>& fields, std::string_view name) {
   for (const RawHeaderField& f : fields) {
-    if (EqualsIgnoreCase(f.name, name)) return &f;
+    if (AsciiEqualsIgnoreCase(f.name, name)) return &f;
   }
   return nullptr;
 }

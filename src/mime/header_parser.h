@@ -33,7 +33,4 @@ StatusOr<HeaderBlock> ParseHeaderBlock(std::string_view text, size_t max_bytes);
 // Returns the first field named `name` (ASCII case-insensitive) or nullptr.
 const RawHeaderField* FindField(const std::vector<RawHeaderField>& fields, std::string_view name);
 
-// Returns true when `a` and `b` are equal ignoring ASCII case.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 }  // namespace mailrelay::mime

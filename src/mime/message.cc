@@ -1,6 +1,7 @@
 // mime/message.cc — Parse(): header decoding plus the MIME tree and body selection.
 #include "mime/message.h"
 
+#include "common/ascii.h"
 #include "mime/body_selection.h"
 #include "mime/encoded_word.h"
 #include "mime/header_parser.h"
@@ -10,7 +11,7 @@ namespace mailrelay::mime {
 
 const HeaderField* Message::Find(std::string_view name) const {
   for (const HeaderField& h : headers) {
-    if (EqualsIgnoreCase(h.name, name)) return &h;
+    if (AsciiEqualsIgnoreCase(h.name, name)) return &h;
   }
   return nullptr;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "common/ascii.h"
 #include "mime/charset.h"
 #include "mime/encoded_word.h"
 
@@ -19,14 +20,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // Returns `s` without RFC 5322 comments ("(…)", nestable) outside quoted strings.
@@ -75,7 +68,7 @@ std::vector<RawParam> Tokenize(std::string_view s) {
     const size_t name_start = i;
     while (i < s.size() && s[i] != '=' && s[i] != ';') ++i;
     if (i >= s.size() || s[i] == ';') continue;  // a bare word is not a parameter
-    std::string name = Lower(Trim(s.substr(name_start, i - name_start)));
+    std::string name = AsciiLowercase(Trim(s.substr(name_start, i - name_start)));
     ++i;  // '='
     while (i < s.size() && IsBlank(s[i])) ++i;
     std::string value;
@@ -186,7 +179,7 @@ ParameterizedValue ParseParameterizedValue(std::string_view field_value) {
   const std::string text = StripComments(field_value);
   ParameterizedValue result;
   const size_t semi = text.find(';');
-  result.value = Lower(Trim(std::string_view(text).substr(0, semi)));
+  result.value = AsciiLowercase(Trim(std::string_view(text).substr(0, semi)));
   if (semi == std::string::npos) return result;
 
   std::vector<std::string> order;

@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 
+#include "common/ascii.h"
+
 namespace mailrelay::mime {
 namespace {
 
@@ -32,14 +34,6 @@ int HexValue(char c) {
 }
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (IsBlank(s.front()) || s.front() == '\r' || s.front() == '\n')) {
@@ -170,7 +164,7 @@ bool HasUuencodeBegin(std::string_view text) {
 }
 
 std::string DecodeTransferEncoding(std::string_view body, std::string_view encoding) {
-  const std::string e = Lower(Trim(encoding));
+  const std::string e = AsciiLowercase(Trim(encoding));
   if (e == "base64") return DecodeBase64(body);
   if (e == "quoted-printable") return DecodeQuotedPrintable(body);
   if (e == "x-uuencode" || e == "uuencode" || e == "x-uue") {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
 #include "gtest/gtest.h"
 #include "mime/date.h"
 #include "mime/header_parser.h"
@@ -82,7 +83,7 @@ std::vector<std::string> ExpectedAddresses(const json& j) {
 std::vector<std::string> OurAddresses(const Message& m, std::string_view field) {
   std::vector<std::string> out;
   for (const HeaderField& h : m.headers) {
-    if (!EqualsIgnoreCase(h.name, field)) continue;
+    if (!AsciiEqualsIgnoreCase(h.name, field)) continue;
     for (const Address& a : ParseAddressList(h.raw_value)) {
       out.push_back(a.name + " <" + a.address + ">");
     }
