@@ -4,20 +4,13 @@
 
 #include <optional>
 
+#include "common/ascii.h"
 #include "spf/dns_name.h"
 #include "spf/macro.h"
 #include "spf/record.h"
 
 namespace mailrelay::spf {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // §4.3: a domain with a zero-length label, a label over 63 bytes, or a single label is not
 // something check_host() can evaluate.
@@ -72,7 +65,7 @@ class Evaluation {
     if (!CountDnsTerm()) return Result::kPermError;
     StatusOr<std::string> target = ExpandDomainSpec(*record->redirect, ctx);
     if (!target.ok()) return Result::kPermError;
-    Result r = Check(Lower(*target));
+    Result r = Check(AsciiLowercase(*target));
     return r == Result::kNone ? Result::kPermError : r;  // §6.1
   }
 
@@ -86,7 +79,7 @@ class Evaluation {
   StatusOr<std::string> Target(const Mechanism& m, const MacroContext& ctx) {
     if (m.domain_spec.empty()) return ctx.domain;
     MR_ASSIGN_OR_RETURN(std::string t, ExpandDomainSpec(m.domain_spec, ctx));
-    return Lower(t);
+    return AsciiLowercase(t);
   }
 
   // Returns whether any of `name`'s addresses of the client's family is in the prefix.
@@ -180,7 +173,7 @@ SpfIdentity SpfIdentityFor(std::string_view mail_from, std::string_view helo) {
   SpfIdentity id;
   id.helo = std::string(helo);
   if (mail_from.empty()) {
-    id.domain = Lower(helo);
+    id.domain = AsciiLowercase(helo);
     id.local = "postmaster";
     return id;
   }
@@ -188,12 +181,12 @@ SpfIdentity SpfIdentityFor(std::string_view mail_from, std::string_view helo) {
   if (at == std::string_view::npos) {
     // A reverse path without a domain cannot be checked as given; the HELO name is all
     // there is to identify the sender's host.
-    id.domain = Lower(helo);
+    id.domain = AsciiLowercase(helo);
     id.local = std::string(mail_from);
     return id;
   }
   id.local = at == 0 ? "postmaster" : std::string(mail_from.substr(0, at));
-  id.domain = Lower(mail_from.substr(at + 1));
+  id.domain = AsciiLowercase(mail_from.substr(at + 1));
   if (!id.domain.empty() && id.domain.back() == '.') id.domain.pop_back();
   return id;
 }

@@ -4,10 +4,10 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
+
 namespace mailrelay::spf {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view StripDot(std::string_view s) {
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
@@ -79,7 +79,7 @@ StatusOr<WireName> ReadName(std::string_view message, size_t offset) {
       return Status::DataLoss("DNS label runs past the end of the reply");
     }
     if (!result.name.empty()) result.name += '.';
-    for (size_t i = 0; i < len; ++i) result.name += Lower(message[pos + 1 + i]);
+    for (size_t i = 0; i < len; ++i) result.name += AsciiLower(message[pos + 1 + i]);
     pos += 1 + len;
   }
 }
@@ -87,11 +87,7 @@ StatusOr<WireName> ReadName(std::string_view message, size_t offset) {
 bool SameName(std::string_view a, std::string_view b) {
   a = StripDot(a);
   b = StripDot(b);
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
+  return AsciiEqualsIgnoreCase(a, b);
 }
 
 }  // namespace mailrelay::spf

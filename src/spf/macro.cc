@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace mailrelay::spf {
 namespace {
 
@@ -100,7 +102,7 @@ Status Scan(std::string_view spec, const MacroContext* ctx, std::string* out) {
     i = close;
     if (body.empty()) return Status::InvalidArgument("empty macro \"%{}\"");
     const char raw_letter = body[0];
-    const char letter = static_cast<char>(raw_letter | 0x20);
+    const char letter = AsciiLower(raw_letter);
     const bool upper = raw_letter >= 'A' && raw_letter <= 'Z';
     if (std::string_view("sloidpvh").find(letter) == std::string_view::npos ||
         !((raw_letter >= 'a' && raw_letter <= 'z') || upper)) {

@@ -2,18 +2,11 @@
 // permerror for the whole record (§4.6), so parsing stops at the first bad term.
 #include "spf/record.h"
 
+#include "common/ascii.h"
 #include "spf/macro.h"
 
 namespace mailrelay::spf {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -109,7 +102,7 @@ StatusOr<Mechanism> ParseMechanism(std::string_view term) {
   }
   size_t name_end = 0;
   while (name_end < rest.size() && rest[name_end] != ':' && rest[name_end] != '/') ++name_end;
-  const std::string name = LowerCopy(rest.substr(0, name_end));
+  const std::string name = AsciiLowercase(rest.substr(0, name_end));
   std::string_view arg = rest.substr(name_end);  // ":..." or "/..." or ""
   const bool has_colon = !arg.empty() && arg.front() == ':';
 
@@ -174,7 +167,7 @@ StatusOr<Mechanism> ParseMechanism(std::string_view term) {
 StatusOr<std::optional<std::string>> SelectRecord(const std::vector<std::string>& txt) {
   std::optional<std::string> found;
   for (const std::string& t : txt) {
-    if (t.size() < 6 || LowerCopy(t.substr(0, 6)) != "v=spf1") continue;
+    if (t.size() < 6 || AsciiLowercase(t.substr(0, 6)) != "v=spf1") continue;
     if (t.size() > 6 && t[6] != ' ') continue;  // "v=spf10" is another version
     if (found) return Status::InvalidArgument("the domain publishes more than one SPF record");
     found = t;
@@ -207,7 +200,7 @@ StatusOr<Record> ParseRecord(std::string_view text) {
         }
       }
       const std::string_view value = term.substr(eq + 1);
-      const std::string lname = LowerCopy(name);
+      const std::string lname = AsciiLowercase(name);
       if (lname == "redirect") {
         if (record.redirect) return Bad(term, "redirect= appears twice");
         MR_RETURN_IF_ERROR(CheckDomainSpec(term, value));
