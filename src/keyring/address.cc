@@ -1,6 +1,8 @@
 // keyring/address.cc — address normalisation for blind indexes and audit pseudonyms.
 #include "keyring/address.h"
 
+#include "common/ascii.h"
+
 namespace mailrelay::keyring {
 namespace {
 
@@ -17,11 +19,7 @@ std::string_view Trim(std::string_view s) {
 std::string NormalizeAddress(std::string_view address) {
   std::string_view s = Trim(address);
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = Trim(s.substr(1, s.size() - 2));
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return AsciiLowercase(s);
 }
 
 }  // namespace mailrelay::keyring

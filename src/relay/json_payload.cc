@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "common/ascii.h"
 #include "mime/transfer_encoding.h"
 #include "mime/utf8.h"
 #include "relay/json_writer.h"
@@ -72,15 +73,7 @@ json Envelope(const PayloadEnvelope& e) {
 std::string NormalizeHeaderName(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') {
-      out += static_cast<char>(c - 'A' + 'a');
-    } else if (c == '-') {
-      out += '_';
-    } else {
-      out += c;
-    }
-  }
+  for (char c : name) out += c == '-' ? '_' : AsciiLower(c);
   return out;
 }
 

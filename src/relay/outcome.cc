@@ -1,13 +1,15 @@
 // relay/outcome.cc — the HTTP outcome → SMTP reply mapping.
 #include "relay/outcome.h"
 
+#include "common/ascii.h"
+
 namespace mailrelay::relay {
 namespace {
 
 bool IsTextPlain(std::string_view content_type) {
   std::string lower;
   for (char c : content_type.substr(0, content_type.find(';'))) {
-    if (c != ' ' && c != '\t') lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (c != ' ' && c != '\t') lower += AsciiLower(c);
   }
   return lower == "text/plain";
 }

@@ -1,24 +1,13 @@
 // relay/route_table.cc — pattern matching for routes.
 #include "relay/route_table.h"
 
-#include <algorithm>
+#include "common/ascii.h"
 
 namespace mailrelay::relay {
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  });
-  return out;
-}
-
-}  // namespace
 
 int MatchStrength(std::string_view pattern_in, std::string_view address_in) {
-  const std::string pattern = Lower(pattern_in);
-  const std::string address = Lower(address_in);
+  const std::string pattern = AsciiLowercase(pattern_in);
+  const std::string address = AsciiLowercase(address_in);
   if (pattern == "*" || pattern == "*@*") return 1;
   const auto at = address.rfind('@');
   const auto pat_at = pattern.rfind('@');

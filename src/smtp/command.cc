@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "common/ascii.h"
 #include "smtp/path.h"
 
 namespace mailrelay::smtp {
@@ -15,11 +16,7 @@ bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (Upper(s[i]) != Upper(prefix[i])) return false;
-  }
-  return true;
+  return s.size() >= prefix.size() && AsciiEqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 std::string ToUpper(std::string_view s) {

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "common/ascii.h"
+
 namespace mailrelay::smtp {
 namespace {
 
@@ -22,17 +24,6 @@ bool IsAtext(unsigned char c) {
 
 // A label character; U-labels (RFC 6531) arrive as UTF-8 bytes.
 bool IsLetDig(unsigned char c) { return IsAlpha(c) || IsDigit(c) || IsNonAscii(c); }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x += 'a' - 'A';
-    if (y >= 'A' && y <= 'Z') y += 'a' - 'A';
-    if (x != y) return false;
-  }
-  return true;
-}
 
 class Scanner {
  public:
@@ -133,7 +124,7 @@ class Scanner {
 
   // Loose on purpose: the literal is only echoed, never used to connect anywhere.
   static bool IsIpv6Literal(std::string_view s) {
-    if (s.size() < 7 || !EqualsIgnoreCase(s.substr(0, 5), "IPv6:")) return false;
+    if (s.size() < 7 || !AsciiEqualsIgnoreCase(s.substr(0, 5), "IPv6:")) return false;
     for (char c : s.substr(5)) {
       if (!(IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
             c == '.')) {
@@ -209,7 +200,7 @@ std::optional<ParsedPath> ParsePath(std::string_view in, PathOptions options) {
     bool ok = s.Peek() == '[' ? s.AddressLiteral() : s.Domain();
     if (!ok) return std::nullopt;
   } else if (!options.allow_postmaster ||
-             !EqualsIgnoreCase(in.substr(start, s.pos() - start), "postmaster")) {
+             !AsciiEqualsIgnoreCase(in.substr(start, s.pos() - start), "postmaster")) {
     return std::nullopt;
   }
   size_t end = s.pos();
