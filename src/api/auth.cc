@@ -1,7 +1,7 @@
 // api/auth.cc — Authorization header parsing.
 #include "api/auth.h"
 
-#include <cctype>
+#include "common/ascii.h"
 
 namespace mailrelay::api {
 
@@ -12,7 +12,7 @@ std::optional<std::string_view> BearerToken(std::string_view header) {
   constexpr std::string_view kScheme = "bearer";
   if (header.size() <= kScheme.size() || !is_space(header[kScheme.size()])) return std::nullopt;
   for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
+    if (AsciiLower(header[i]) != kScheme[i]) return std::nullopt;
   }
   std::string_view token = header.substr(kScheme.size());
   while (!token.empty() && is_space(token.front())) token.remove_prefix(1);
