@@ -107,7 +107,7 @@ StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms) {
   return s.Step();
 }
 
-Status SetIndexSweepCutoff(Db& db, int64_t before_ms) {
+StatusOr<int64_t> SetIndexSweepCutoff(Db& db, int64_t before_ms) {
   MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto set = [&]() -> Status {
     MR_ASSIGN_OR_RETURN(Stmt old, db.Prepare("SELECT max(before_ms) FROM index_sweep"));
@@ -126,44 +126,49 @@ Status SetIndexSweepCutoff(Db& db, int64_t before_ms) {
     if (db.in_transaction()) (void)db.Exec("ROLLBACK");
     return s.WithContext("blind-index sweep cut-off in " + db.path());
   }
-  return s;
+  return before_ms;
 }
 
-StatusOr<int> DeleteSweptEntries(Db& db, int max_entries) {
-  MR_ASSIGN_OR_RETURN(Stmt cutoff, db.Prepare("SELECT max(before_ms) FROM index_sweep"));
-  MR_ASSIGN_OR_RETURN(bool row, cutoff.Step());
-  if (!row || cutoff.IsNull(0)) return 0;
-  const int64_t before_day = cutoff.Int(0) / kDayMs;
-  cutoff.Reset();
-  MR_ASSIGN_OR_RETURN(Stmt orphans,
+StatusOr<SweptEntries> SweptEntries::Start(Db& db, int64_t cutoff_ms) {
+  SweptEntries pass(cutoff_ms / kDayMs);
+  MR_ASSIGN_OR_RETURN(pass.orphans_,
                       db.Prepare("SELECT day, term, seq FROM blind_index AS b WHERE b.day < ?1 "
                                  "AND NOT EXISTS (SELECT 1 FROM records WHERE seq = b.seq) "
                                  "ORDER BY day, term, seq LIMIT ?2"));
-  orphans.BindInt(1, before_day);
-  orphans.BindInt(2, max_entries);
+  MR_ASSIGN_OR_RETURN(pass.delete_, db.Prepare("DELETE FROM blind_index "
+                                               "WHERE day = ?1 AND term = ?2 AND seq = ?3"));
+  MR_ASSIGN_OR_RETURN(pass.clear_, db.Prepare("DELETE FROM index_sweep"));
+  return pass;
+}
+
+StatusOr<int> SweptEntries::Step(int n) {
+  if (done_) return 0;
   struct Key {
     int64_t day;
     std::string term;
     int64_t seq;
   };
   std::vector<Key> keys;
+  orphans_.Reset();
+  orphans_.BindInt(1, before_day_);
+  orphans_.BindInt(2, n);
   while (true) {
-    MR_ASSIGN_OR_RETURN(bool more, orphans.Step());
+    MR_ASSIGN_OR_RETURN(bool more, orphans_.Step());
     if (!more) break;
-    keys.push_back({orphans.Int(0), orphans.Blob(1), orphans.Int(2)});
+    keys.push_back({orphans_.Int(0), orphans_.Blob(1), orphans_.Int(2)});
   }
-  orphans.Reset();
-  MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM blind_index "
-                                           "WHERE day = ?1 AND term = ?2 AND seq = ?3"));
+  orphans_.Reset();
   for (const Key& k : keys) {
-    del.Reset();
-    del.BindInt(1, k.day);
-    del.BindBlob(2, k.term);
-    del.BindInt(3, k.seq);
-    MR_RETURN_IF_ERROR(del.Run());
+    delete_.Reset();
+    delete_.BindInt(1, k.day);
+    delete_.BindBlob(2, k.term);
+    delete_.BindInt(3, k.seq);
+    MR_RETURN_IF_ERROR(delete_.Run());
   }
-  if (static_cast<int>(keys.size()) < max_entries) {
-    MR_RETURN_IF_ERROR(db.Exec("DELETE FROM index_sweep"));
+  if (static_cast<int>(keys.size()) < n) {
+    clear_.Reset();
+    MR_RETURN_IF_ERROR(clear_.Run());
+    done_ = true;
   }
   return static_cast<int>(keys.size());
 }

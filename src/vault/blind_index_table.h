@@ -18,6 +18,14 @@ namespace mailrelay::vault {
 // 2,048-8,192 did, whose merges held it 10-36 ms; a lookup reads the tail whole (~10 pages).
 inline constexpr int64_t kIndexMergeRows = 1024;
 
+// Appends a new record's entries to the tail: ?1 seq, ?2 expires_at_ms, ?3 sender_index,
+// ?4 recipient_index. Run by the insert itself, not by a trigger: a trigger on the insert makes
+// SQLite keep a statement journal, and SQLCipher encrypts every page that journal takes (the
+// insert's CPU per record more than doubled).
+inline constexpr char kAppendToIndexTailSql[] =
+    "INSERT INTO index_tail (seq, day, sender_index, recipient_index) "
+    "VALUES (?1, ?2 / 86400000, ?3, ?4)";
+
 // Calls `row` with each record (`columns` of `records`, selected by seq) whose sender or
 // recipient index is `prefix`, each record once, in seq order. Reads one snapshot: `db` must not
 // be in a transaction.
@@ -34,16 +42,30 @@ StatusOr<int64_t> MergeIndexTail(Db& db);
 // The sweep's pass over the entries of the records it deleted (schema v4). Before it deletes
 // records, the sweep sets a cut-off (a UTC day boundary; never lower than one a failed sweep
 // left): while it is set, a record that expired before it leaves its `blind_index` entries
-// behind when deleted, by the sweep or anyone else. Then DeleteSweptEntries, in the caller's
-// transaction, deletes up to `max_entries` entries under the cut-off whose record is gone, in
-// key order, and returns how many; the call that finds fewer also clears the cut-off, in the
-// same transaction. An entry whose record still exists is never deleted.
+// behind when deleted, by the sweep or anyone else. After the records, SweptEntries deletes the
+// entries under the cut-off whose record is gone, in key order (each leaf written once); the
+// step that finds fewer than it may take also clears the cut-off, in the same transaction. An
+// entry whose record still exists is never deleted.
 
 // The cut-off for a sweep at `now_ms`: the start of its UTC day.
 int64_t IndexSweepCutoff(int64_t now_ms);
 // Whether a sweep at `now_ms` needs the pass: entries under its cut-off, or a cut-off left.
 StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms);
-Status SetIndexSweepCutoff(Db& db, int64_t before_ms);
-StatusOr<int> DeleteSweptEntries(Db& db, int max_entries);
+// Sets the cut-off (its own transaction) and returns the one in force: the larger of
+// `before_ms` and one left.
+StatusOr<int64_t> SetIndexSweepCutoff(Db& db, int64_t before_ms);
+
+class SweptEntries {
+ public:
+  static StatusOr<SweptEntries> Start(Db& db, int64_t cutoff_ms);
+  // In the caller's transaction: deletes up to `n` entries; returns how many (0 = done).
+  StatusOr<int> Step(int n);
+
+ private:
+  explicit SweptEntries(int64_t before_day) : before_day_(before_day) {}
+  int64_t before_day_;
+  bool done_ = false;
+  Stmt orphans_, delete_, clear_;
+};
 
 }  // namespace mailrelay::vault

@@ -54,13 +54,6 @@ constexpr int kWalHardLimitFrames = kWalLimitFrames + kWalLimitFrames / 4;  // 8
 
 constexpr int kNextExpiryParam = kColumnCount + 1;  // insert only: next_expiry_ms
 
-// A new record's blind-index entries wait in the tail (vault/blind_index_table.h). Written here,
-// not by a trigger: a trigger on the insert makes SQLite keep a statement journal, and SQLCipher
-// encrypts every page that journal takes (the insert's CPU per record more than doubled).
-constexpr char kInsertTailSql[] =
-    "INSERT INTO index_tail (seq, day, sender_index, recipient_index) "
-    "VALUES (?1, ?2 / 86400000, ?3, ?4)";
-
 std::string InsertSql() {
   std::string sql = std::string("INSERT INTO records (") + kColumns + ", next_expiry_ms) VALUES (";
   for (int i = 1; i <= kNextExpiryParam; ++i) sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
@@ -204,7 +197,7 @@ StatusOr<std::unique_ptr<SqlcipherRegionStore>> SqlcipherRegionStore::Open(
   std::unique_ptr<SqlcipherRegionStore> store(
       new SqlcipherRegionStore(path, std::move(keys), guard, std::move(writer), std::move(reader)));
   MR_ASSIGN_OR_RETURN(store->insert_, store->writer_->Prepare(InsertSql()));
-  MR_ASSIGN_OR_RETURN(store->insert_tail_, store->writer_->Prepare(kInsertTailSql));
+  MR_ASSIGN_OR_RETURN(store->insert_tail_, store->writer_->Prepare(kAppendToIndexTailSql));
   Db& w = *store->writer_;
   MR_ASSIGN_OR_RETURN(store->txn_.begin, w.Prepare("BEGIN IMMEDIATE"));
   MR_ASSIGN_OR_RETURN(store->txn_.commit, w.Prepare("COMMIT"));

@@ -274,13 +274,17 @@ Status SweepPasses(Db& db, int64_t now_ms, const SweepOptions& options, bool cap
   }
   // The records' blind-index entries go after them, in key order (vault/blind_index_table.h).
   MR_ASSIGN_OR_RETURN(bool index_pass, IndexSweepNeeded(db, now_ms));
-  if (index_pass) MR_RETURN_IF_ERROR(SetIndexSweepCutoff(db, IndexSweepCutoff(now_ms)));
+  int64_t cutoff = 0;
+  if (index_pass) {
+    MR_ASSIGN_OR_RETURN(cutoff, SetIndexSweepCutoff(db, IndexSweepCutoff(now_ms)));
+  }
   MR_ASSIGN_OR_RETURN(bool changed, SweepDueRows(db, now_ms, options.batch, pacing, counts));
   if (index_pass) {
-    MR_ASSIGN_OR_RETURN(bool entries,
+    MR_ASSIGN_OR_RETURN(SweptEntries entries, SweptEntries::Start(db, cutoff));
+    MR_ASSIGN_OR_RETURN(bool deleted,
                         Paced(db, options.batch, pacing, "sweeping blind-index entries",
-                              [&](int n) { return DeleteSweptEntries(db, n); }));
-    changed = changed || entries;
+                              [&](int n) { return entries.Step(n); }));
+    changed = changed || deleted;
   }
   // secure_delete already overwrote the freed cells; give the free pages back to the file
   // system, a few dozen pages per transaction (each one moves pages and holds the lock).

@@ -191,15 +191,19 @@ TEST_F(BlindIndexTableTest, ThePassDeletesOnlyEntriesWhoseRecordIsGone) {
       vault_->Commit({testing::SampleRecord("eu", 1, kT0), testing::SampleRecord("eu", 2, kT0)})
           .ok());
   Merge();
-  ASSERT_TRUE(SetIndexSweepCutoff(*db_, kT0 + 400 * kDayMs).ok());
+  auto cutoff = SetIndexSweepCutoff(*db_, kT0 + 400 * kDayMs);
+  ASSERT_TRUE(cutoff.ok());
+  EXPECT_EQ(*cutoff, kT0 + 400 * kDayMs);
   Exec("DELETE FROM records WHERE id = (SELECT min(id) FROM records)");
   EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 4);  // the deleted record's stay
   Exec("BEGIN IMMEDIATE");
-  auto first = DeleteSweptEntries(*db_, 1);
+  auto pass = SweptEntries::Start(*db_, *cutoff);
+  ASSERT_TRUE(pass.ok()) << pass.status().ToString();
+  auto first = pass->Step(1);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(*first, 1);
   EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 1);  // maybe more to do: kept
-  auto rest = DeleteSweptEntries(*db_, 100);
+  auto rest = pass->Step(100);
   ASSERT_TRUE(rest.ok());
   EXPECT_EQ(*rest, 1);
   EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);  // all done: cleared
@@ -216,7 +220,9 @@ TEST_F(BlindIndexTableTest, ThePassDeletesOnlyEntriesWhoseRecordIsGone) {
 // already left behind).
 TEST_F(BlindIndexTableTest, ALeftCutoffIsNeverLowered) {
   ASSERT_TRUE(SetIndexSweepCutoff(*db_, 5 * kDayMs).ok());
-  ASSERT_TRUE(SetIndexSweepCutoff(*db_, 3 * kDayMs).ok());
+  auto kept = SetIndexSweepCutoff(*db_, 3 * kDayMs);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*kept, 5 * kDayMs);
   EXPECT_EQ(Count("SELECT before_ms FROM index_sweep"), 5 * kDayMs);
   EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 1);
   EXPECT_EQ(IndexSweepCutoff(5 * kDayMs + 123), 5 * kDayMs);
