@@ -57,9 +57,19 @@ Status GroupCommitter::RunOnWriter(const std::function<Status()>& task) {
   return t.status;
 }
 
-void GroupCommitter::WriteWaiting() {
+bool GroupCommitter::HasWaiting() const {
+  std::lock_guard lock(mu_);
+  return !queue_.empty();
+}
+
+void GroupCommitter::WriteArrivalsFor(std::chrono::microseconds period) {
+  const auto until = std::chrono::steady_clock::now() + period;
   std::unique_lock lock(mu_);
-  if (!queue_.empty()) WriteQueue(lock);
+  while (true) {
+    if (!queue_.empty()) WriteQueue(lock);
+    if (std::chrono::steady_clock::now() >= until) return;
+    work_.wait_until(lock, until, [this] { return !queue_.empty(); });
+  }
 }
 
 void GroupCommitter::WriteQueue(std::unique_lock<std::mutex>& lock) {

@@ -60,13 +60,18 @@ class GroupCommitter {
   Status Wait(CommitBatch* batch);
 
   // Runs `task` on the writer thread, after the group in progress, and returns its status.
-  // Batches queued meanwhile wait until the task calls WriteWaiting, which it should do after
-  // each of its transactions: then a commit waits for one of them at most, and the task shares
-  // the writer's connection and its warm page cache (another connection's cache is emptied by
-  // every commit the writer makes). kUnavailable once the committer is stopping.
+  // Batches queued meanwhile wait until the task calls WriteArrivalsFor, which it should do
+  // after each of its transactions: then a commit waits for one of them at most, and the task
+  // shares the writer's connection and its warm page cache (another connection's cache is
+  // emptied by every commit the writer makes). kUnavailable once the committer is stopping.
   Status RunOnWriter(const std::function<Status()>& task);
-  // From inside a task only: writes the batches waiting now, as one group.
-  void WriteWaiting();
+  // From inside a task only: whether a batch is waiting for the task to let it in (a sweep
+  // ends its transaction early then).
+  bool HasWaiting() const;
+  // From inside a task only: writes the batches waiting now (as one group) and, for `period`,
+  // those that arrive, as they arrive: a task's pause (for other processes' writers) keeps no
+  // commit waiting. A zero period writes only what waits now.
+  void WriteArrivalsFor(std::chrono::microseconds period);
 
   struct Stats {
     uint64_t groups = 0;   // transactions

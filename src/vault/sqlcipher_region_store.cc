@@ -475,13 +475,11 @@ StatusOr<SweepCounts> SqlcipherRegionStore::Sweep(int64_t now_ms, bool dry_run,
     MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenMaintenanceConnection());
     return SweepRegion(*db, now_ms, dry_run, options);
   }
-  // Commits queued in this process are written at once; the pause lets another process's
-  // writer (serve, while this is `mailrelay sweep`) take the lock too.
-  options.between_batches = [this] {
-    committer_->WriteWaiting();
-    std::this_thread::sleep_for(kSweepPause);
-    committer_->WriteWaiting();
-  };
+  // A batch ends as soon as a commit of this process waits; the commits are written at once,
+  // and during the pause (which lets another process's writer take the lock too: serve, while
+  // this is `mailrelay sweep`) as they arrive.
+  options.writers_waiting = [this] { return committer_->HasWaiting(); };
+  options.between_batches = [this] { committer_->WriteArrivalsFor(kSweepPause); };
   StatusOr<SweepCounts> counts = Status::Internal("sweep did not run");
   Status ran = committer_->RunOnWriter([&] {
     maintenance_ = true;

@@ -123,8 +123,9 @@ void Count(const Plan& p, SweepCounts& c) {
 struct Pacing {
   BatchPacer pacer;
   BatchPacer vacuum;  // its own: it learns how many pages to move per step, not rows
-  std::function<void()> after_batch;  // progress
-  std::function<void()> yield;        // lets writers in: a pause, or the waiting groups written
+  std::function<void()> after_batch;      // progress
+  std::function<void()> yield;            // lets writers in: a pause, or the waiting groups written
+  std::function<bool()> writers_waiting;  // ends a batch after its current step
 };
 
 // Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
@@ -152,6 +153,7 @@ StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Ste
         dry = true;
         break;
       }
+      if (pacing.writers_waiting && pacing.writers_waiting()) break;
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
     pacing.pacer.End(rows);
@@ -306,7 +308,8 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   Pacing pacing{BatchPacer(kMinBatchRows, options.batch),
                 BatchPacer(kMinVacuumPages, kMaxVacuumPages),
                 {},
-                {}};
+                {},
+                options.writers_waiting};
   if (options.progress) pacing.after_batch = [&] { options.progress(counts); };
   if (options.between_batches) {
     pacing.yield = options.between_batches;

@@ -3,7 +3,8 @@
 // back as ""; a cleared sender/recipient also loses its blind index), then frees the space
 // (secure_delete is on for every connection; incremental_vacuum, WAL checkpoint TRUNCATE).
 // Works in short transactions (each holds the write lock ~8 ms, COMMIT included; at most
-// `batch` rows) with a pause after each (vault/sweep_pace.h) so a concurrent writer gets in.
+// `batch` rows; shorter while a writer waits) with a pause after each (vault/sweep_pace.h) so
+// a concurrent writer gets in.
 // Internal to vault/ (Vault::Sweep is the public surface).
 #pragma once
 
@@ -24,6 +25,10 @@ struct SweepOptions {
   // Called between batches to let writers in (the store writes its waiting commit groups and
   // pauses); unset: BatchPacer::Pause.
   std::function<void()> between_batches;
+  // Asked after each step of a batch (32 rows): true ends the batch there, so a commit waiting
+  // on this connection's writer waits for one step and a small COMMIT, not a whole batch.
+  // Unset: batches run to the pacer's budget.
+  std::function<bool()> writers_waiting;
 };
 
 // Sweeps `db` (a connection to a region file) as of `now_ms`. With `dry_run`, counts what a

@@ -112,7 +112,7 @@ TEST(GroupCommitTest, GatherWindowIsOnlyABoundOnTheWait) {
 }
 
 // A maintenance task runs on the writer thread; a commit queued while it runs is written when
-// the task calls WriteWaiting (between its transactions), not after the whole task.
+// the task calls WriteArrivalsFor (between its transactions), not after the whole task.
 TEST(GroupCommitTest, ATaskRunsOnTheWriterAndWritesWaitingBatchesBetweenItsSteps) {
   std::thread::id writer_thread;
   std::atomic<int> written{0};
@@ -128,7 +128,7 @@ TEST(GroupCommitTest, ATaskRunsOnTheWriterAndWritesWaitingBatchesBetweenItsSteps
   CommitBatch during(&one);
   std::thread committer;
   std::promise<void> queued;  // outlives the committer's set_value
-  int written_before_write_waiting = -1, written_after = -1;
+  int written_before_writing = -1, written_after = -1;
   Status ran = c.RunOnWriter([&] {
     EXPECT_EQ(std::this_thread::get_id(), writer_thread);
     committer = std::thread([&] {
@@ -137,15 +137,64 @@ TEST(GroupCommitTest, ATaskRunsOnTheWriterAndWritesWaitingBatchesBetweenItsSteps
       EXPECT_TRUE(c.Wait(&during).ok());
     });
     queued.get_future().wait();  // queued while the task holds the writer
-    written_before_write_waiting = written.load();
-    c.WriteWaiting();
+    written_before_writing = written.load();
+    c.WriteArrivalsFor(std::chrono::microseconds(0));
     written_after = written.load();
     return Status::DataLoss("task result");
   });
   committer.join();
   EXPECT_EQ(ran.code(), StatusCode::kDataLoss);  // the task's own status comes back
-  EXPECT_EQ(written_before_write_waiting, 1);
+  EXPECT_EQ(written_before_writing, 1);
   EXPECT_EQ(written_after, 2);
+}
+
+TEST(GroupCommitTest, ATaskSeesAWaitingBatch) {
+  GroupCommitter c([](std::vector<CommitBatch*>&) {});
+  std::vector<StoredRecord> one(1);
+  CommitBatch during(&one);
+  std::thread committer;
+  bool waiting_before = true, waiting_queued = false, waiting_after = true;
+  ASSERT_TRUE(c.RunOnWriter([&] {
+                 waiting_before = c.HasWaiting();
+                 std::promise<void> queued;
+                 committer = std::thread([&] {
+                   c.Enqueue(&during);
+                   queued.set_value();
+                   EXPECT_TRUE(c.Wait(&during).ok());
+                 });
+                 queued.get_future().wait();
+                 waiting_queued = c.HasWaiting();
+                 c.WriteArrivalsFor(std::chrono::microseconds(0));
+                 waiting_after = c.HasWaiting();
+                 return Status::Ok();
+               }).ok());
+  committer.join();
+  EXPECT_FALSE(waiting_before);
+  EXPECT_TRUE(waiting_queued);
+  EXPECT_FALSE(waiting_after);
+}
+
+// A task's pause writes a batch that arrives during it at once: its caller wakes long before
+// the pause ends.
+TEST(GroupCommitTest, APauseWritesBatchesAsTheyArrive) {
+  using Clock = std::chrono::steady_clock;
+  GroupCommitter c([](std::vector<CommitBatch*>&) {});
+  std::vector<StoredRecord> one(1);
+  CommitBatch during(&one);
+  std::thread committer;
+  Clock::time_point woke{}, pause_ended{};
+  ASSERT_TRUE(c.RunOnWriter([&] {
+                 committer = std::thread([&] {
+                   c.Enqueue(&during);
+                   EXPECT_TRUE(c.Wait(&during).ok());
+                   woke = Clock::now();
+                 });
+                 c.WriteArrivalsFor(std::chrono::milliseconds(500));
+                 pause_ended = Clock::now();
+                 return Status::Ok();
+               }).ok());
+  committer.join();
+  EXPECT_LT(woke + std::chrono::milliseconds(100), pause_ended);
 }
 
 }  // namespace

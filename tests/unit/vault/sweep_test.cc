@@ -1,5 +1,7 @@
 // Retention sweep (vault/sweep.h through Vault::Sweep): time travel with now_ms, per-field
 // clearing, per-region counts, dry runs, the space freed.
+#include "vault/sweep.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -189,6 +191,46 @@ TEST_F(SweepTest, ReportsProgressAfterEachBatch) {
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(seen.back(), 3000);
   EXPECT_EQ((*c)["us"].records_deleted, 3000);
+}
+
+// While a writer waits (SweepOptions::writers_waiting), each batch is one 32-row step: the
+// writer waits for that step and its COMMIT, not for the pacer's whole budget.
+TEST_F(SweepTest, ABatchEndsAfterItsStepWhileAWriterWaits) {
+  auto v = MustOpen();
+  std::vector<MetadataRecord> recs;
+  for (int i = 0; i < 300; ++i) {
+    MetadataRecord r = SampleRecord("us", i, kT0 + i);
+    r.expires_at_ms = kT0 + kDay;
+    recs.push_back(r);
+  }
+  ASSERT_TRUE(v->Commit(recs).ok());
+  auto master = keyring::MasterKey::Load(KeyPath());
+  ASSERT_TRUE(master.ok());
+  auto keys = keyring::KeySet::Derive(*master, "us");
+  ASSERT_TRUE(keys.ok());
+  auto db = OpenConnection(RegionFile("us"), **keys);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+
+  std::vector<int64_t> deleted_after_batch;
+  int asked = 0;
+  SweepOptions options;
+  options.writers_waiting = [&] {
+    ++asked;
+    return true;
+  };
+  options.progress = [&](const SweepCounts& so_far) {
+    deleted_after_batch.push_back(so_far.records_deleted);
+  };
+  auto c = SweepRegion(**db, kT0 + kDay, /*dry_run=*/false, options);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->records_deleted, 300);
+  ASSERT_GE(deleted_after_batch.size(), 10u);  // 300 rows, 32 at most per batch
+  int64_t before = 0;
+  for (int64_t after : deleted_after_batch) {
+    EXPECT_LE(after - before, 32);
+    before = after;
+  }
+  EXPECT_GE(asked, 10);
 }
 
 TEST_F(SweepTest, FreedSpaceGoesBackToTheFileSystem) {
