@@ -31,6 +31,15 @@ class SweepTest : public testing::VaultFixture {
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     return page.ok() ? page->records : std::vector<MetadataRecord>{};
   }
+  // `n` us records, all expiring at `expires_at_ms`.
+  static std::vector<MetadataRecord> UsRecordsExpiringAt(int n, int64_t expires_at_ms) {
+    std::vector<MetadataRecord> recs;
+    for (int i = 0; i < n; ++i) {
+      recs.push_back(SampleRecord("us", i, kT0 + i));
+      recs.back().expires_at_ms = expires_at_ms;
+    }
+    return recs;
+  }
   SweepCounts MustSweep(Vault& v, const std::string& region, int64_t now, bool dry = false) {
     auto c = v.Sweep(now, dry);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -172,13 +181,7 @@ TEST_F(SweepTest, CountsPerRegionAndBatchesBeyondOneTransaction) {
 // at the sweep's result.
 TEST_F(SweepTest, ReportsProgressAfterEachBatch) {
   auto v = MustOpen();
-  std::vector<MetadataRecord> recs;
-  for (int i = 0; i < 3000; ++i) {
-    MetadataRecord r = SampleRecord("us", i, kT0 + i);
-    r.expires_at_ms = kT0 + kDay;
-    recs.push_back(r);
-  }
-  ASSERT_TRUE(v->Commit(recs).ok());
+  ASSERT_TRUE(v->Commit(UsRecordsExpiringAt(3000, kT0 + kDay)).ok());
   std::map<std::string, std::vector<int64_t>> by_region;
   auto c = v->Sweep(kT0 + kDay, false, nullptr,
                     [&](const std::string& region, const SweepCounts& so_far) {
@@ -197,13 +200,7 @@ TEST_F(SweepTest, ReportsProgressAfterEachBatch) {
 // writer waits for that step and its COMMIT, not for the pacer's whole budget.
 TEST_F(SweepTest, ABatchEndsAfterItsStepWhileAWriterWaits) {
   auto v = MustOpen();
-  std::vector<MetadataRecord> recs;
-  for (int i = 0; i < 300; ++i) {
-    MetadataRecord r = SampleRecord("us", i, kT0 + i);
-    r.expires_at_ms = kT0 + kDay;
-    recs.push_back(r);
-  }
-  ASSERT_TRUE(v->Commit(recs).ok());
+  ASSERT_TRUE(v->Commit(UsRecordsExpiringAt(300, kT0 + kDay)).ok());
   auto master = keyring::MasterKey::Load(KeyPath());
   ASSERT_TRUE(master.ok());
   auto keys = keyring::KeySet::Derive(*master, "us");
