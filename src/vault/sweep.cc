@@ -124,14 +124,14 @@ struct Pacing {
   BatchPacer pacer;
   BatchPacer vacuum;  // its own: it learns how many pages to move per step, not rows
   std::function<void()> after_batch;      // progress
-  std::function<void()> yield;            // lets writers in: a pause, or the waiting groups written
+  std::function<void()> yield;            // lets writers in: a pause (serve's writes arrivals)
   std::function<bool()> writers_waiting;  // ends a batch after its current step
 };
 
 // Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
 // in BEGIN IMMEDIATE transactions until it runs dry: each transaction ends after `max_rows`
-// rows or when no more fit the pacer's budget (its COMMIT included), then yields
-// (vault/sweep_pace.h). Returns true when any row was handled.
+// rows, when no more fit the pacer's budget (its COMMIT included) or after a step at which a
+// writer waits, then yields (vault/sweep_pace.h). Returns true when any row was handled.
 template <typename Step>
 StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Step step) {
   bool any = false;

@@ -153,10 +153,10 @@ TEST(GroupCommitTest, ATaskSeesAWaitingBatch) {
   std::vector<StoredRecord> one(1);
   CommitBatch during(&one);
   std::thread committer;
+  std::promise<void> queued;  // outlives the committer's set_value
   bool waiting_before = true, waiting_queued = false, waiting_after = true;
   ASSERT_TRUE(c.RunOnWriter([&] {
                  waiting_before = c.HasWaiting();
-                 std::promise<void> queued;
                  committer = std::thread([&] {
                    c.Enqueue(&during);
                    queued.set_value();
