@@ -40,6 +40,14 @@ class SweepTest : public testing::VaultFixture {
     }
     return recs;
   }
+  // A connection of the test's own to the us file, as another process would open it.
+  StatusOr<std::unique_ptr<Db>> OpenUsConnection() {
+    auto master = keyring::MasterKey::Load(KeyPath());
+    if (!master.ok()) return master.status();
+    auto keys = keyring::KeySet::Derive(*master, "us");
+    if (!keys.ok()) return keys.status();
+    return OpenConnection(RegionFile("us"), **keys);
+  }
   SweepCounts MustSweep(Vault& v, const std::string& region, int64_t now, bool dry = false) {
     auto c = v.Sweep(now, dry);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
@@ -201,11 +209,7 @@ TEST_F(SweepTest, ReportsProgressAfterEachBatch) {
 TEST_F(SweepTest, ABatchEndsAfterItsStepWhileAWriterWaits) {
   auto v = MustOpen();
   ASSERT_TRUE(v->Commit(UsRecordsExpiringAt(300, kT0 + kDay)).ok());
-  auto master = keyring::MasterKey::Load(KeyPath());
-  ASSERT_TRUE(master.ok());
-  auto keys = keyring::KeySet::Derive(*master, "us");
-  ASSERT_TRUE(keys.ok());
-  auto db = OpenConnection(RegionFile("us"), **keys);
+  auto db = OpenUsConnection();
   ASSERT_TRUE(db.ok()) << db.status().ToString();
 
   std::vector<int64_t> deleted_after_batch;
@@ -260,11 +264,7 @@ TEST_F(SweepTest, AWalTruncateAReaderBlockedIsRetriedByTheNextSweep) {
   r.expires_at_ms = kT0 + kDay;
   ASSERT_TRUE(v->Commit({r}).ok());
   // Another process's reader holds a snapshot from before the sweep.
-  auto master = keyring::MasterKey::Load(KeyPath());
-  ASSERT_TRUE(master.ok());
-  auto keys = keyring::KeySet::Derive(*master, "us");
-  ASSERT_TRUE(keys.ok());
-  auto reader = OpenConnection(RegionFile("us"), **keys);
+  auto reader = OpenUsConnection();
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   ASSERT_TRUE((*reader)->Exec("PRAGMA busy_timeout = 0").ok());
   ASSERT_TRUE((*reader)->Exec("BEGIN").ok());
