@@ -6,6 +6,7 @@ import contextlib
 import http.server
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -27,10 +28,29 @@ def webhook_validator():
     return jsonschema.Draft7Validator(schema)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, chosen below the kernel's ephemeral range.
+
+    A port the kernel hands out for bind(0) is in the range it also gives to every outgoing
+    connection, so between this call and mailrelay's bind any client socket on the machine
+    (the parallel tests make thousands) can take it. Below the range, only another test's
+    explicit choice can; `Relay` retries that rare case."""
+    low, _ = _ephemeral_range()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(10000, low)
+        if port_free(port):
+            return port
+    raise RuntimeError("no free port below %d" % low)
 
 
 def port_free(port):
@@ -51,6 +71,19 @@ def wait_for_port(port, timeout=10.0):
                 return True
         except OSError:
             time.sleep(0.05)
+    return False
+
+
+def wait_for_log(path, text, proc, timeout=15.0):
+    """True once `text` is in the file at path; False at the timeout or when proc exits."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path, "rb") as f:
+            if text.encode() in f.read():
+                return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.05)
     return False
 
 
@@ -127,8 +160,8 @@ class Endpoint:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.port = free_port()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -171,8 +204,34 @@ class Relay:
         self.dir = tempfile.mkdtemp(prefix="mailrelay-it-")
         if prepare_data_dir:
             prepare_data_dir(os.path.join(self.dir, "var"))
+        self.endpoint = endpoint
+        self.limits, self.tls, self.api_tls = limits, tls, api_tls
+        self.extra_routes, self.extra_config = extra_routes, extra_config
         self.smtp_port = free_port()
         self.api_port = free_port()
+        self._write_config()
+        init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", self.config_path],
+                              capture_output=True, text=True, timeout=60)
+        if init.returncode != 0:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise RuntimeError("keys init failed: " + init.stderr)
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        for attempt in range(3):
+            self._start()
+            # The log line, not a connect: the port may be another test's listener.
+            if wait_for_log(self.stderr_path, '"event":"service.started"', self.proc):
+                return
+            self.stop()
+            if "Address already in use" not in self.log_text() or attempt == 2:
+                raise RuntimeError("mailrelay did not start: " + self.log_text())
+            # Another test took a port between free_port() and serve's bind: new ports.
+            self.smtp_port = free_port()
+            self.api_port = free_port()
+            self._write_config()
+
+    def _write_config(self):
+        endpoint, limits, tls, api_tls = self.endpoint, self.limits, self.tls, self.api_tls
+        extra_routes, extra_config = self.extra_routes, self.extra_config
         routes = [
             {"id": "ok", "match": ["*@ok.test", "exact@multi.test"], "target": endpoint.url("/ok"),
              "secret": "0123456789abcdef0123", "timeout_ms": 2000},
@@ -213,19 +272,12 @@ class Relay:
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f)
-        init = subprocess.run([MAILRELAY_BIN, "keys", "init", "--config", self.config_path],
-                              capture_output=True, text=True, timeout=60)
-        if init.returncode != 0:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise RuntimeError("keys init failed: " + init.stderr)
+
+    def _start(self):
         self.stdout = open(os.path.join(self.dir, "stdout.log"), "wb")
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", self.config_path],
                                      stdout=self.stdout, stderr=self.stderr)
-        if not wait_for_port(self.smtp_port):
-            self.stop()
-            raise RuntimeError("mailrelay did not start: " + self.log_text())
 
     def wait_idle(self, timeout=5.0):
         """Waits until the server has no SMTP session open (e.g. the start-up probe's)."""

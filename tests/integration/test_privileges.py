@@ -9,10 +9,9 @@ import signal
 import smtplib
 import subprocess
 import tempfile
-import time
 import unittest
 
-from harness import MAILRELAY_BIN, Endpoint, Relay, free_port, port_free
+from harness import MAILRELAY_BIN, Endpoint, Relay, free_port, port_free, wait_for_log
 
 
 def need_binary():
@@ -36,18 +35,6 @@ def privileged_free_port():
         if port_free(port):
             return port
     raise unittest.SkipTest("no free port in 900-999")
-
-
-def wait_for_log(path, text, proc, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with open(path, "rb") as f:
-            if text.encode() in f.read():
-                return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.05)
-    return False
 
 
 def proc_fields(pid, name):
