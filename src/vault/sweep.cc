@@ -21,9 +21,8 @@ constexpr int kFields = static_cast<int>(kSealedFields.size());
 constexpr int kChunk = 32;
 // The fewest rows a batch takes, however slow the fsync: the pass still moves.
 constexpr int kMinBatchRows = 16;
-// Pages moved per vacuum transaction, fewest and most (256 held the lock up to ~60 ms), and per
-// statement: a transaction runs steps of kVacuumChunk so that it can end after any of them.
-constexpr int kMinVacuumPages = 8, kMaxVacuumPages = 256, kVacuumChunk = 8;
+// Pages moved per vacuum step, fewest and most (256 held the lock up to ~60 ms).
+constexpr int kMinVacuumPages = 8, kMaxVacuumPages = 256;
 
 // seq, expires_at_ms, then one expiry column per sealed field (what ReadRow reads).
 std::string RowColumns() {
@@ -129,22 +128,20 @@ struct Pacing {
   std::function<bool()> writers_waiting;  // ends a batch after its current step
 };
 
-// Runs `step` (which adds rows to a batch, at most `chunk` at a time, and returns how many it
-// handled; 0 = nothing left) in BEGIN IMMEDIATE transactions until it runs dry: each transaction
-// ends after `max_rows` rows, when no more fit `pacer`'s budget (its COMMIT included) or after a
-// step at which a writer waits, then yields (vault/sweep_pace.h). Returns true when any row was
-// handled.
+// Runs `step` (which adds rows to a batch and returns how many it handled; 0 = nothing left)
+// in BEGIN IMMEDIATE transactions until it runs dry: each transaction ends after `max_rows`
+// rows, when no more fit the pacer's budget (its COMMIT included) or after a step at which a
+// writer waits, then yields (vault/sweep_pace.h). Returns true when any row was handled.
 template <typename Step>
-StatusOr<bool> Paced(Db& db, BatchPacer& pacer, int chunk, int max_rows, Pacing& pacing,
-                     const char* what, Step step) {
+StatusOr<bool> Paced(Db& db, int max_rows, Pacing& pacing, const char* what, Step step) {
   bool any = false;
   while (true) {
     MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    pacer.Begin();
+    pacing.pacer.Begin();
     int rows = 0;
     bool dry = false;
     while (true) {
-      const int fit = pacer.RowsThatFit(rows, std::min(chunk, max_rows - rows));
+      const int fit = pacing.pacer.RowsThatFit(rows, std::min(kChunk, max_rows - rows));
       if (fit == 0) break;
       StatusOr<int> n = step(fit);
       if (!n.ok()) {
@@ -159,7 +156,7 @@ StatusOr<bool> Paced(Db& db, BatchPacer& pacer, int chunk, int max_rows, Pacing&
       if (pacing.writers_waiting && pacing.writers_waiting()) break;
     }
     MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
-    pacer.End(rows);
+    pacing.pacer.End(rows);
     if (pacing.after_batch) pacing.after_batch();
     if (!dry) pacing.yield();
     if (rows > 0) any = true;
@@ -176,7 +173,7 @@ StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, Pacing& pacing
   MR_ASSIGN_OR_RETURN(Stmt upd, db.Prepare(UpdateSql()));
   MR_ASSIGN_OR_RETURN(Stmt del, db.Prepare("DELETE FROM records WHERE seq = ?1"));
   int64_t last_first_seq = -1;
-  return Paced(db, pacing.pacer, kChunk, max_rows, pacing, "sweeping", [&](int n) -> StatusOr<int> {
+  return Paced(db, max_rows, pacing, "sweeping", [&](int n) -> StatusOr<int> {
     sel.Reset();
     sel.BindInt(1, now_ms);
     sel.BindInt(2, n);
@@ -213,18 +210,25 @@ StatusOr<bool> SweepDueRows(Db& db, int64_t now_ms, int max_rows, Pacing& pacing
   });
 }
 
-// PRAGMA incremental_vacuum until the freelist is empty, paced like the batches, with pages for
-// rows: moving a page rewrites it, its parent and its pointer-map entry.
+// PRAGMA incremental_vacuum(n) until the freelist is empty, paced like the batches: moving a
+// page rewrites it, its parent and its pointer-map entry, so n is the vacuum pacer's target.
 Status VacuumPaced(Db& db, Pacing& pacing) {
-  return Paced(db, pacing.vacuum, kVacuumChunk, kMaxVacuumPages, pacing, "vacuuming",
-               [&](int n) -> StatusOr<int> {
-                 MR_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
-                 if (free_pages == 0) return 0;
-                 MR_RETURN_IF_ERROR(
-                     db.Exec(("PRAGMA incremental_vacuum(" + std::to_string(n) + ")").c_str()));
-                 return static_cast<int>(std::min<int64_t>(free_pages, n));
-               })
-      .status();
+  while (true) {
+    MR_ASSIGN_OR_RETURN(int64_t free_pages, db.QueryInt("PRAGMA freelist_count"));
+    if (free_pages == 0) return Status::Ok();
+    MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    pacing.vacuum.Begin();
+    const int pages = pacing.vacuum.RowsThatFit(0, kMaxVacuumPages);
+    Status s = db.Exec(("PRAGMA incremental_vacuum(" + std::to_string(pages) + ")").c_str());
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+    MR_RETURN_IF_ERROR(db.Exec("COMMIT"));
+    pacing.vacuum.End(pages);
+    if (free_pages <= pages) return Status::Ok();
+    pacing.yield();
+  }
 }
 
 // Counts what a sweep would do; changes nothing.
@@ -264,8 +268,8 @@ Status SweepPasses(Db& db, int64_t now_ms, const SweepOptions& options, bool cap
       counts.expiries_capped = walk.capped();
       if (progress) progress();
     };
-    StatusOr<bool> walked = Paced(db, pacing.pacer, kChunk, options.batch, pacing,
-                                  "capping expiries", [&](int n) { return walk.Step(n); });
+    StatusOr<bool> walked =
+        Paced(db, options.batch, pacing, "capping expiries", [&](int n) { return walk.Step(n); });
     pacing.after_batch = progress;
     MR_RETURN_IF_ERROR(walked.status());
     counts.expiries_capped = walk.capped();
@@ -279,9 +283,9 @@ Status SweepPasses(Db& db, int64_t now_ms, const SweepOptions& options, bool cap
   MR_ASSIGN_OR_RETURN(bool changed, SweepDueRows(db, now_ms, options.batch, pacing, counts));
   if (index_pass) {
     MR_ASSIGN_OR_RETURN(SweptEntries entries, SweptEntries::Start(db, cutoff));
-    MR_ASSIGN_OR_RETURN(bool deleted, Paced(db, pacing.pacer, kChunk, options.batch, pacing,
-                                            "sweeping blind-index entries",
-                                            [&](int n) { return entries.Step(n); }));
+    MR_ASSIGN_OR_RETURN(bool deleted,
+                        Paced(db, options.batch, pacing, "sweeping blind-index entries",
+                              [&](int n) { return entries.Step(n); }));
     changed = changed || deleted;
   }
   // secure_delete already overwrote the freed cells; give the free pages back to the file

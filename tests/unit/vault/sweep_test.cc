@@ -234,43 +234,6 @@ TEST_F(SweepTest, ABatchEndsAfterItsStepWhileAWriterWaits) {
   EXPECT_GE(asked, 10);
 }
 
-// The vacuum's batches too: each moves at most one 8-page step while a writer waits, and many
-// more pages in a batch when none does (the pacer's target grows past the step).
-TEST_F(SweepTest, AVacuumBatchEndsAfterItsStepWhileAWriterWaits) {
-  auto v = MustOpen();
-  auto db = OpenUsConnection();
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  for (bool writer_waits : {true, false}) {
-    std::vector<MetadataRecord> recs = UsRecordsExpiringAt(2000, kT0 + kDay);
-    for (MetadataRecord& r : recs) r.subject.assign(400, 'x');
-    ASSERT_TRUE(v->Commit(recs).ok());
-
-    std::vector<int64_t> free_after_batch;
-    SweepOptions options;
-    options.writers_waiting = [&] { return writer_waits; };
-    options.progress = [&](const SweepCounts&) {
-      auto free_pages = (*db)->QueryInt("PRAGMA freelist_count");
-      ASSERT_TRUE(free_pages.ok()) << free_pages.status().ToString();
-      free_after_batch.push_back(*free_pages);
-    };
-    auto c = SweepRegion(**db, kT0 + kDay, /*dry_run=*/false, options);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    EXPECT_EQ(c->records_deleted, 2000);
-    ASSERT_FALSE(free_after_batch.empty());
-    EXPECT_EQ(free_after_batch.back(), 0);
-    int64_t largest_drop = 0;
-    for (size_t i = 1; i < free_after_batch.size(); ++i) {
-      largest_drop = std::max(largest_drop, free_after_batch[i - 1] - free_after_batch[i]);
-    }
-    if (writer_waits) {
-      EXPECT_GT(largest_drop, 0);
-      EXPECT_LE(largest_drop, 8);
-    } else {
-      EXPECT_GT(largest_drop, 8);
-    }
-  }
-}
-
 TEST_F(SweepTest, FreedSpaceGoesBackToTheFileSystem) {
   auto v = MustOpen();
   std::vector<MetadataRecord> recs;
