@@ -22,8 +22,8 @@ struct SweepOptions {
   int batch = 1000;                   // rows per transaction at most (the pacer's target ends one)
   const CapLimits* limits = nullptr;  // the region's lifetimes in force: cap longer expiries first
   SweepProgress progress;             // called after each batch
-  // Called between batches to let writers in (the store writes its waiting commit groups and
-  // pauses); unset: BatchPacer::Pause.
+  // Called between batches to let writers in (the store pauses, writing its commits that wait
+  // or arrive meanwhile); unset: BatchPacer::Pause.
   std::function<void()> between_batches;
   // Asked after each step of a batch (32 rows): true ends the batch there, so a commit waiting
   // on this connection's writer waits for one step and a small COMMIT, not a whole batch.
