@@ -13,6 +13,12 @@ p50/p99/max idle and during. Numbers only. Two ways to sweep (BENCH_SWEEP):
 
   python3 tests/bench/sweep_relay_bench.py        # after building build-bench (see README)
   MAILRELAY_BENCH_RECORDS=400000 BENCH_SWEEP=serve python3 tests/bench/sweep_relay_bench.py
+
+The load is smtp-source's 4 sessions sending as fast as the relay answers (the relay saturates
+the 2 CPUs), or with BENCH_LOAD_RATE=N a paced load of N messages/s over 8 reused connections
+in a process of its own (a relay well below its capacity, as in production). BENCH_FILL_REGION=us
+puts every record in the relay's region (us), so the sweep is all in the region the relay
+writes; by default vault_bench spreads them over us, eu and ap.
 """
 import json
 import os
@@ -38,6 +44,56 @@ MODE = os.environ.get("BENCH_SWEEP", "cli")
 LIFETIME_MS = 30 * 86_400_000
 STEP_US = 2_592_000 if MODE == "cli" else 100
 SERVE_SWEEP_INTERVAL_S = 130
+LOAD_RATE = int(os.environ.get("BENCH_LOAD_RATE", "0"))
+FILL_REGION = os.environ.get("BENCH_FILL_REGION", "")
+PACED_CONNECTIONS = 8
+
+
+def paced_load(port, rate):
+    """Runs in its own process (`--paced-load PORT RATE`): PACED_CONNECTIONS reused connections,
+    each sending on a fixed schedule so that together they offer `rate` messages/s whatever the
+    relay's latency (a late message is sent at once; the schedule does not slip). Prints
+    `{"sent": N, "failed": M, "seconds": S}` when SIGTERM stops it."""
+    import signal
+    import threading
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    period = PACED_CONNECTIONS / float(rate)
+    clients = [st.SmtpProbe(port, per_connection=False, size=4096)
+               for _ in range(PACED_CONNECTIONS)]
+
+    def sender(client, offset):
+        sock, due = None, time.monotonic() + offset
+        while not stop.is_set():
+            delay = due - time.monotonic()
+            if delay > 0 and stop.wait(delay):
+                break
+            due += period
+            try:
+                if sock is None:
+                    sock = client._connect()
+                client._transaction(sock)  # counts client.ok / client.failed
+            except (OSError, ValueError, ConnectionError):
+                client.failed += 1
+                if sock is not None:
+                    sock.close()
+                sock = None
+        if sock is not None:
+            sock.close()
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=sender, args=(c, i * period / PACED_CONNECTIONS))
+               for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    while not stop.wait(0.5):
+        pass
+    for t in threads:
+        t.join(timeout=30)
+    print(json.dumps({"sent": sum(c.ok for c in clients),
+                      "failed": sum(c.failed for c in clients),
+                      "seconds": time.monotonic() - t0}), flush=True)
+    return 0
 
 
 class LogFollower:
@@ -84,7 +140,9 @@ def main():
                        env=dict(os.environ, MAILRELAY_BENCH_DIR=work,
                                 MAILRELAY_BENCH_RECORDS=str(RECORDS),
                                 MAILRELAY_BENCH_FIRST_RECEIVED_MS=str(first_received_ms),
-                                MAILRELAY_BENCH_STEP_US=str(STEP_US)),
+                                MAILRELAY_BENCH_STEP_US=str(STEP_US),
+                                **({"MAILRELAY_BENCH_ONLY_REGION": FILL_REGION}
+                                   if FILL_REGION else {})),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         print("filled %d records in %.0f s" % (RECORDS, time.time() - t0), flush=True)
 
@@ -121,10 +179,15 @@ def main():
         # finish before anything is measured.
         while serve_log.poll() < 1:
             time.sleep(0.2)
-        load = subprocess.Popen([st.SMTP_SOURCE, "-s", "4", "-m", "100000000", "-l", "4096",
-                                 "-d", "-f", "s@bench.example", "-t", "r@bench.example",
-                                 "127.0.0.1:%d" % smtp_port],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if LOAD_RATE > 0:
+            load = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--paced-load",
+                                     str(smtp_port), str(LOAD_RATE)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        else:
+            load = subprocess.Popen([st.SMTP_SOURCE, "-s", "4", "-m", "100000000", "-l", "4096",
+                                     "-d", "-f", "s@bench.example", "-t", "r@bench.example",
+                                     "127.0.0.1:%d" % smtp_port],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(load)
         probe = st.SmtpProbe(smtp_port, per_connection=False, size=4096)
         st.PROBE_INTERVAL_S = 0.01
@@ -152,6 +215,11 @@ def main():
             swept = serve_log.swept[1]
             deleted, elapsed = swept["records_deleted"], swept["elapsed_ms"] / 1000.0
         probe.stop()
+        if LOAD_RATE > 0:
+            load.terminate()
+            sent = json.loads(load.communicate(timeout=60)[0].strip().splitlines()[-1])
+            print("paced load: %d messages/s offered, %.0f answered 250, %d failed" % (
+                LOAD_RATE, sent["sent"] / max(sent["seconds"], 1e-9), sent["failed"]))
         print("sweep (%s): %d records deleted in %.1f s: %.0f records/s" % (
             MODE, deleted, elapsed, deleted / max(elapsed, 1e-9)))
         print("relay transaction, idle:   " + percentiles(idle))
@@ -173,4 +241,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--paced-load":
+        sys.exit(paced_load(int(sys.argv[2]), int(sys.argv[3])))
     sys.exit(main())

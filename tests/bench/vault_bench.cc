@@ -5,6 +5,7 @@
 //   MAILRELAY_BENCH_DIR=/mnt/ssd/x bench_vault   # where the vault files go (default: a temp dir)
 //   MAILRELAY_BENCH_FIRST_RECEIVED_MS=...        # record n is received then + n * step
 //   MAILRELAY_BENCH_STEP_US=...                  # (defaults 1.7e12 = Nov 2023, 2.592 s)
+//   MAILRELAY_BENCH_ONLY_REGION=us               # every record into one region (default: all 3)
 //
 // Phases, each on the same vault (3 regions, synchronous=FULL, i.e. every acknowledged record
 // is durable):
@@ -100,7 +101,10 @@ double Write(Vault& v, int threads, int per_commit, double seconds, int64_t tota
         // One Commit = one message: its records share a region (the route's).
         for (int i = 0; i < per_commit; ++i) {
           MetadataRecord r = Record(first + i);
-          r.region = g_only_region != nullptr ? g_only_region : kRegions[first % 3];
+          static const char* const forced = std::getenv("MAILRELAY_BENCH_ONLY_REGION");
+          r.region = forced != nullptr          ? forced
+                     : g_only_region != nullptr ? g_only_region
+                                                : kRegions[first % 3];
           batch.push_back(std::move(r));
         }
         mailrelay::Status s = v.Commit(std::move(batch));
