@@ -97,13 +97,15 @@ StatusOr<int64_t> MergeIndexTail(Db& db) {
   return moved;
 }
 
-int64_t IndexSweepCutoff(int64_t now_ms) { return now_ms <= 0 ? 0 : now_ms / kDayMs * kDayMs; }
+int64_t IndexSweepCutoff(int64_t now_ms) { return now_ms < 0 ? 0 : now_ms + 1; }
 
 StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms) {
   MR_ASSIGN_OR_RETURN(int64_t left, db.QueryInt("SELECT count(*) FROM index_sweep"));
   if (left > 0) return true;
-  MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT 1 FROM blind_index WHERE day < ?1 LIMIT 1"));
-  s.BindInt(1, IndexSweepCutoff(now_ms) / kDayMs);
+  // A record the sweep will delete (records_by_expiry finds the due rows; most are).
+  MR_ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT 1 FROM records WHERE next_expiry_ms <= ?1 "
+                                         "AND expires_at_ms <= ?1 LIMIT 1"));
+  s.BindInt(1, now_ms);
   return s.Step();
 }
 
@@ -130,11 +132,13 @@ StatusOr<int64_t> SetIndexSweepCutoff(Db& db, int64_t before_ms) {
 }
 
 StatusOr<SweptEntries> SweptEntries::Start(Db& db, int64_t cutoff_ms) {
-  SweptEntries pass(cutoff_ms / kDayMs);
-  MR_ASSIGN_OR_RETURN(pass.orphans_,
-                      db.Prepare("SELECT day, term, seq FROM blind_index AS b WHERE b.day < ?1 "
-                                 "AND NOT EXISTS (SELECT 1 FROM records WHERE seq = b.seq) "
-                                 "ORDER BY day, term, seq LIMIT ?2"));
+  // The last day holding an expiry under the cut-off; live records' entries share it.
+  SweptEntries pass(cutoff_ms <= 0 ? -1 : (cutoff_ms - 1) / kDayMs);
+  MR_ASSIGN_OR_RETURN(pass.next_, db.Prepare("SELECT day, term, seq, "
+                                             "EXISTS (SELECT 1 FROM records WHERE seq = b.seq) "
+                                             "FROM blind_index AS b WHERE b.day <= ?1 "
+                                             "AND (b.day, b.term, b.seq) > (?3, ?4, ?5) "
+                                             "ORDER BY day, term, seq LIMIT ?2"));
   MR_ASSIGN_OR_RETURN(pass.delete_, db.Prepare("DELETE FROM blind_index "
                                                "WHERE day = ?1 AND term = ?2 AND seq = ?3"));
   MR_ASSIGN_OR_RETURN(pass.clear_, db.Prepare("DELETE FROM index_sweep"));
@@ -148,29 +152,35 @@ StatusOr<int> SweptEntries::Step(int n) {
     std::string term;
     int64_t seq;
   };
-  std::vector<Key> keys;
-  orphans_.Reset();
-  orphans_.BindInt(1, before_day_);
-  orphans_.BindInt(2, n);
+  std::vector<Key> orphans;
+  int examined = 0;
+  next_.Reset();
+  next_.BindInt(1, last_day_);
+  next_.BindInt(2, n);
+  next_.BindInt(3, after_.day);
+  next_.BindBlob(4, after_.term);
+  next_.BindInt(5, after_.seq);
   while (true) {
-    MR_ASSIGN_OR_RETURN(bool more, orphans_.Step());
+    MR_ASSIGN_OR_RETURN(bool more, next_.Step());
     if (!more) break;
-    keys.push_back({orphans_.Int(0), orphans_.Blob(1), orphans_.Int(2)});
+    ++examined;
+    after_ = {next_.Int(0), next_.Blob(1), next_.Int(2)};
+    if (next_.Int(3) == 0) orphans.push_back({after_.day, after_.term, after_.seq});
   }
-  orphans_.Reset();
-  for (const Key& k : keys) {
+  next_.Reset();
+  for (const Key& k : orphans) {
     delete_.Reset();
     delete_.BindInt(1, k.day);
     delete_.BindBlob(2, k.term);
     delete_.BindInt(3, k.seq);
     MR_RETURN_IF_ERROR(delete_.Run());
   }
-  if (static_cast<int>(keys.size()) < n) {
+  if (examined < n) {
     clear_.Reset();
     MR_RETURN_IF_ERROR(clear_.Run());
     done_ = true;
   }
-  return static_cast<int>(keys.size());
+  return examined;
 }
 
 }  // namespace mailrelay::vault

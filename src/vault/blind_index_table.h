@@ -40,16 +40,18 @@ StatusOr<int64_t> CountIndexTail(Db& db);
 StatusOr<int64_t> MergeIndexTail(Db& db);
 
 // The sweep's pass over the entries of the records it deleted (schema v4). Before it deletes
-// records, the sweep sets a cut-off (a UTC day boundary; never lower than one a failed sweep
-// left): while it is set, a record that expired before it leaves its `blind_index` entries
-// behind when deleted, by the sweep or anyone else. After the records, SweptEntries deletes the
-// entries under the cut-off whose record is gone, in key order (each leaf written once); the
-// step that finds fewer than it may take also clears the cut-off, in the same transaction. An
-// entry whose record still exists is never deleted.
+// records, the sweep sets a cut-off just past `now` (never lower than one a failed sweep left):
+// while it is set, a record that expired before it leaves its `blind_index` entries behind when
+// deleted, by the sweep or anyone else. After the records, SweptEntries walks the entries of
+// the days up to the cut-off's once, in key order, and deletes those whose record is gone (each
+// leaf written once, where the delete trigger wrote ~2 random leaves per record); the step that
+// reaches the end also clears the cut-off, in the same transaction. An entry whose record still
+// exists is never deleted.
 
-// The cut-off for a sweep at `now_ms`: the start of its UTC day.
+// The cut-off for a sweep at `now_ms`: every record it deletes (expires_at_ms <= now_ms) is
+// under it.
 int64_t IndexSweepCutoff(int64_t now_ms);
-// Whether a sweep at `now_ms` needs the pass: entries under its cut-off, or a cut-off left.
+// Whether a sweep at `now_ms` needs the pass: a record it will delete, or a cut-off left.
 StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms);
 // Sets the cut-off (its own transaction) and returns the one in force: the larger of
 // `before_ms` and one left.
@@ -58,14 +60,22 @@ StatusOr<int64_t> SetIndexSweepCutoff(Db& db, int64_t before_ms);
 class SweptEntries {
  public:
   static StatusOr<SweptEntries> Start(Db& db, int64_t cutoff_ms);
-  // In the caller's transaction: deletes up to `n` entries; returns how many (0 = done).
+  // In the caller's transaction: looks at the next `n` entries (at most) and deletes those
+  // whose record is gone; returns how many it looked at (0 = done). Entries of live records are
+  // passed over, not read again.
   StatusOr<int> Step(int n);
 
  private:
-  explicit SweptEntries(int64_t before_day) : before_day_(before_day) {}
-  int64_t before_day_;
+  explicit SweptEntries(int64_t last_day) : last_day_(last_day) {}
+  struct Position {
+    int64_t day = INT64_MIN;  // before every entry
+    std::string term;
+    int64_t seq = INT64_MIN;
+  };
+  int64_t last_day_;
+  Position after_;  // the last entry looked at
   bool done_ = false;
-  Stmt orphans_, delete_, clear_;
+  Stmt next_, delete_, clear_;
 };
 
 }  // namespace mailrelay::vault
