@@ -306,7 +306,7 @@ StatusOr<SweepCounts> SweepRegion(Db& db, int64_t now_ms, bool dry_run,
   SweepCounts counts;
   for (std::string_view f : kSealedFields) counts.fields_cleared[std::string(f)] = 0;
   Pacing pacing{BatchPacer(kMinBatchRows, options.batch),
-                BatchPacer(kMinVacuumPages, kMaxVacuumPages),
+                BatchPacer(kMinVacuumPages, kMaxVacuumPages, kVacuumBatchBudget),
                 {},
                 {},
                 options.writers_waiting};

@@ -15,6 +15,12 @@ namespace mailrelay::vault {
 // 11,600-14,500 records/s; 8 ms of hold: p50 5.5 ms, p99 24-25 ms, 9,100-10,100 records/s; 4 ms
 // of hold: p50 1.6 ms, p99 19 ms, but 6,200 records/s (the fsync per batch dominates).
 inline constexpr std::chrono::milliseconds kSweepBatchBudget{8};
+// A vacuum batch's budget: one `PRAGMA incremental_vacuum(n)` cannot end early when a commit
+// waits (a row batch ends after its step), and its COMMIT writes ~3 pages per page moved, so a
+// commit that arrives waits for the whole batch. Issue #6's relay benchmark (400k records in the
+// relay's region, 1,000 messages/s): 8 ms gave the relay's vault commits p99 18-22 ms during
+// the vacuum (>1,100 over 8 ms); 3 ms gave 13-14 ms (112-152 over 8 ms), in ~2.5x the batches.
+inline constexpr std::chrono::milliseconds kVacuumBatchBudget{3};
 // The pause between two batches: long enough for a commit waiting on the lock to take it (the
 // vault's busy handler polls every millisecond, vault/store_file.cc), short enough to keep the
 // sweep's duty cycle high.
