@@ -42,6 +42,31 @@ class BlindIndexTableTest : public testing::VaultFixture {
     ASSERT_TRUE(moved.ok()) << moved.status().ToString();
   }
   void Exec(const std::string& sql) { ASSERT_TRUE(db_->Exec(sql.c_str()).ok()) << sql; }
+  // Records 0..5 with 30-day lifetimes ending 1, 3, 5, ... 11 hours into the day after kT0's,
+  // merged; returns that day's start.
+  int64_t CommitSixExpiringInOneDay() {
+    const int64_t day_start = (kT0 / kDayMs + 1) * kDayMs;
+    for (int n = 0; n < 6; ++n) {
+      EXPECT_TRUE(vault_
+                      ->Commit({testing::SampleRecord(
+                          "eu", n, day_start - 30 * kDayMs + (2 * n + 1) * 3'600'000)})
+                      .ok());
+    }
+    Merge();
+    return day_start;
+  }
+  // After records 0..2 of CommitSixExpiringInOneDay and their entries are gone: only 3..5's
+  // entries are left, and the cut-off is cleared.
+  void ExpectOnlyTheLaterThreeIndexed() {
+    EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 6);
+    EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE seq NOT IN (SELECT seq FROM records)"),
+              0);
+    EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);
+    EXPECT_EQ(Found("sender0@example.org"), 0u);
+    EXPECT_EQ(Found("sender2@example.org"), 0u);
+    EXPECT_EQ(Found("sender3@example.org"), 1u);
+    EXPECT_EQ(Found("rcpt5@example.com"), 1u);
+  }
 
   std::unique_ptr<Vault> vault_;
   std::unique_ptr<keyring::KeySet> keys_;
@@ -220,15 +245,7 @@ TEST_F(BlindIndexTableTest, ThePassDeletesOnlyEntriesWhoseRecordIsGone) {
 // UTC day, beside records that expire later that day. The deleted records' entries wait for the
 // pass (not one random leaf each from the trigger); the live ones' entries stay.
 TEST_F(BlindIndexTableTest, ASweepInTheMiddleOfADayLeavesTodaysEntriesToThePass) {
-  const int64_t day_start = (kT0 / kDayMs + 1) * kDayMs;
-  const int64_t lifetime = 30 * kDayMs;
-  for (int n = 0; n < 6; ++n) {  // expiring at 1, 3, 5, ... 11 hours into the day
-    ASSERT_TRUE(vault_
-                    ->Commit({testing::SampleRecord(
-                        "eu", n, day_start - lifetime + (2 * n + 1) * 3'600'000)})
-                    .ok());
-  }
-  Merge();
+  const int64_t day_start = CommitSixExpiringInOneDay();
   const int64_t now = day_start + 6 * 3'600'000;  // records 0, 1, 2 are past their lifetime
   auto cutoff = SetIndexSweepCutoff(*db_, IndexSweepCutoff(now));
   ASSERT_TRUE(cutoff.ok());
@@ -246,34 +263,16 @@ TEST_F(BlindIndexTableTest, ASweepInTheMiddleOfADayLeavesTodaysEntriesToThePass)
   }
   Exec("COMMIT");
   EXPECT_EQ(steps, 12);  // every entry of the day looked at once
-  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 6);
-  EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE seq NOT IN (SELECT seq FROM records)"),
-            0);
-  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);
-  EXPECT_EQ(Found("sender2@example.org"), 0u);
-  EXPECT_EQ(Found("sender3@example.org"), 1u);
-  EXPECT_EQ(Found("rcpt5@example.com"), 1u);
+  ExpectOnlyTheLaterThreeIndexed();
 }
 
 // Through Vault::Sweep: records expired earlier today go with their entries, later ones stay.
 TEST_F(BlindIndexTableTest, TheSweepAtMidDayDeletesTheEntriesOfWhatItDeletes) {
-  const int64_t day_start = (kT0 / kDayMs + 1) * kDayMs;
-  for (int n = 0; n < 6; ++n) {
-    ASSERT_TRUE(vault_
-                    ->Commit({testing::SampleRecord(
-                        "eu", n, day_start - 30 * kDayMs + (2 * n + 1) * 3'600'000)})
-                    .ok());
-  }
-  Merge();
+  const int64_t day_start = CommitSixExpiringInOneDay();
   auto swept = vault_->Sweep(day_start + 6 * 3'600'000, /*dry_run=*/false);
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(swept->at("eu").records_deleted, 3u);
-  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 6);
-  EXPECT_EQ(Count("SELECT count(*) FROM blind_index WHERE seq NOT IN (SELECT seq FROM records)"),
-            0);
-  EXPECT_EQ(Count("SELECT count(*) FROM index_sweep"), 0);
-  EXPECT_EQ(Found("sender0@example.org"), 0u);
-  EXPECT_EQ(Found("sender3@example.org"), 1u);
+  ExpectOnlyTheLaterThreeIndexed();
 }
 
 // A cut-off a failed sweep left is never lowered by the next one (it covers entries that sweep
