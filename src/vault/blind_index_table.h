@@ -51,7 +51,8 @@ StatusOr<int64_t> MergeIndexTail(Db& db);
 // The cut-off for a sweep at `now_ms`: every record it deletes (expires_at_ms <= now_ms) is
 // under it.
 int64_t IndexSweepCutoff(int64_t now_ms);
-// Whether a sweep at `now_ms` needs the pass: a record it will delete, or a cut-off left.
+// Whether a sweep at `now_ms` needs the pass: a row due (a record or only a field: the pass
+// then walks today's entries and deletes none), or a cut-off left.
 StatusOr<bool> IndexSweepNeeded(Db& db, int64_t now_ms);
 // Sets the cut-off (its own transaction) and returns the one in force: the larger of
 // `before_ms` and one left.
