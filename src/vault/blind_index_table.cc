@@ -148,12 +148,7 @@ StatusOr<SweptEntries> SweptEntries::Start(Db& db, int64_t cutoff_ms) {
 
 StatusOr<int> SweptEntries::Step(int n) {
   if (done_) return 0;
-  struct Key {
-    int64_t day;
-    std::string term;
-    int64_t seq;
-  };
-  std::vector<Key> orphans;
+  std::vector<Position> orphans;
   int examined = 0;
   next_.Reset();
   next_.BindInt(1, last_day_);
@@ -166,10 +161,10 @@ StatusOr<int> SweptEntries::Step(int n) {
     if (!more) break;
     ++examined;
     after_ = {next_.Int(0), next_.Blob(1), next_.Int(2)};
-    if (next_.Int(3) == 0) orphans.push_back({after_.day, after_.term, after_.seq});
+    if (next_.Int(3) == 0) orphans.push_back(after_);
   }
   next_.Reset();
-  for (const Key& k : orphans) {
+  for (const Position& k : orphans) {
     delete_.Reset();
     delete_.BindInt(1, k.day);
     delete_.BindBlob(2, k.term);

@@ -68,7 +68,7 @@ class SweptEntries {
 
  private:
   explicit SweptEntries(int64_t last_day) : last_day_(last_day) {}
-  struct Position {
+  struct Position {           // an entry's key
     int64_t day = INT64_MIN;  // before every entry
     std::string term;
     int64_t seq = INT64_MIN;
