@@ -21,6 +21,7 @@ static_assert(kSealHeader + kTagBytes == kSealOverhead);
 // crypto_kdf contexts (exactly 8 bytes each).
 constexpr char kKdfPageContext[] = "mrpage01";
 constexpr char kKdfWrapContext[] = "mrwrap01";
+constexpr char kKdfScopeRootContext[] = "mrroot01";
 
 void AppendU32(std::string& out, uint32_t v) {
   out += static_cast<char>(v >> 24);
@@ -104,6 +105,12 @@ StatusOr<std::unique_ptr<KeySet>> KeySet::Derive(const MasterKey& master, std::s
   MR_ASSIGN_OR_RETURN(SecretBytes wrap, DeriveKey(master.bytes(), scope, kKdfWrapContext));
   return std::unique_ptr<KeySet>(
       new KeySet(std::move(scope), page_version, std::move(page), std::move(wrap)));
+}
+
+StatusOr<MasterKey> KeySet::DeriveScopeRoot(const MasterKey& master, std::string_view scope) {
+  if (scope.empty()) return Status::InvalidArgument("key set scope must not be empty");
+  MR_ASSIGN_OR_RETURN(SecretBytes root, DeriveKey(master.bytes(), scope, kKdfScopeRootContext));
+  return MasterKey(std::move(root));
 }
 
 Status KeySet::WithPageKeyHex(const std::function<Status(std::string_view)>& use) const {

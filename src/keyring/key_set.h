@@ -51,6 +51,12 @@ class KeySet {
   static StatusOr<std::unique_ptr<KeySet>> Derive(const MasterKey& master, std::string scope,
                                                   uint32_t page_version = 1);
 
+  // Returns a key that stands in for `master` below `scope` only: the KeySets derived from it
+  // are those of the scope's own files (a region's expiry partitions, vault/partition_layout.h).
+  // Holding it reaches no key of `master`'s scopes, so a store can keep it to open and create
+  // such files without holding the master key.
+  static StatusOr<MasterKey> DeriveScopeRoot(const MasterKey& master, std::string_view scope);
+
   const std::string& scope() const { return scope_; }
   // Returns the page-key version this set was derived with.
   uint32_t page_version() const { return page_version_; }

@@ -9,6 +9,7 @@
 
 #include "keyring/key_set.h"
 #include "vault/audit_store.h"
+#include "vault/partitioned_region_store.h"
 #include "vault/rekey.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
@@ -143,6 +144,10 @@ StatusOr<MasterRotateResult> RotateMasterKey(const MasterRotateOptions& options,
   }
   if (options.data_dir.empty()) return Status::InvalidArgument("vault: data_dir is empty");
   MR_ASSIGN_OR_RETURN(std::vector<FileToRotate> files, FilesToRotate(options));
+  for (const FileToRotate& f : files) {
+    MR_RETURN_IF_ERROR(PartitionedRegionStore::RefuseIfPartitioned(options.data_dir, f.scope,
+                                                                   "keys rotate-master"));
+  }
 
   // First pass, nothing re-keyed yet: every file present and named by one of the two keys.
   std::vector<FileState> states;

@@ -10,6 +10,7 @@
 #include "keyring/key_set.h"
 #include "keyring/master_key.h"
 #include "vault/key_table.h"
+#include "vault/partitioned_region_store.h"
 #include "vault/reencrypt.h"
 #include "vault/rekey.h"
 #include "vault/rotation_state.h"
@@ -137,6 +138,8 @@ StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::stri
                                     const RotateOptions& rotate) {
   const auto started = std::chrono::steady_clock::now();
   MR_RETURN_IF_ERROR(CheckArguments(options, region, rotate));
+  MR_RETURN_IF_ERROR(
+      PartitionedRegionStore::RefuseIfPartitioned(options.data_dir, region, "keys rotate"));
   const std::string path = options.data_dir + "/" + RegionFileName(region);
   MR_ASSIGN_OR_RETURN(bool completed, FinishInterruptedRekey(path));
   (void)completed;

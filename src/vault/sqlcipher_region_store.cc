@@ -393,6 +393,11 @@ Status SqlcipherRegionStore::Verify() {
   return Status::Ok();
 }
 
+StatusOr<int64_t> SqlcipherRegionStore::RecordCount() {
+  std::lock_guard lock(read_mu_);
+  return reader_->QueryInt("SELECT count(*) FROM records");
+}
+
 Status SqlcipherRegionStore::WithKeyTable(
     const std::function<Status(keyring::WrappedKeyStore&)>& use) {
   std::lock_guard lock(read_mu_);

@@ -59,6 +59,8 @@ class SqlcipherRegionStore : public RecordStore {
                               const SweepProgress& progress) override;
   // PRAGMA quick_check: reads every page, which also checks each page's HMAC.
   Status Verify() override;
+  // Returns how many records the file holds (reads every leaf of the records table).
+  StatusOr<int64_t> RecordCount();
 
  private:
   SqlcipherRegionStore(std::string path, std::unique_ptr<keyring::KeySet> page_keys,

@@ -13,6 +13,8 @@ struct SweepCounts {
   std::map<std::string, int64_t> fields_cleared;  // by field name (kSealedFields), all present
   // Rows whose stored expiries a shorter policy capped (vault/sweep_cap.h).
   int64_t expiries_capped = 0;
+  // Expiry partitions removed as whole files (their records are in records_deleted).
+  int64_t partitions_dropped = 0;
   // The WAL was truncated (and, if anything changed, incremental_vacuum ran). False when a
   // reader held an old snapshot: the next sweep retries.
   bool space_freed = false;

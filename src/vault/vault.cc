@@ -19,9 +19,9 @@
 #include "vault/erase.h"
 #include "vault/key_table.h"
 #include "vault/lea_case_store.h"
+#include "vault/partitioned_region_store.h"
 #include "vault/region_keys.h"
 #include "vault/rekey.h"
-#include "vault/sqlcipher_region_store.h"
 #include "vault/store_file.h"
 #include "vault/token_store.h"
 
@@ -98,7 +98,9 @@ Vault::RegionSlot::~RegionSlot() {
 Vault::~Vault() = default;
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
-  return Open(options, SqlcipherRegionStore::Factory(options.data_dir, options.create_if_missing));
+  return Open(options,
+              PartitionedRegionStore::Factory(options.data_dir, options.partition_span_days,
+                                              options.create_if_missing));
 }
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options,

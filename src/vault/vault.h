@@ -45,6 +45,9 @@ struct VaultOptions {
   // Otherwise a missing file is kNotFound. The master key itself is never created here
   // (keyring::CreateMasterKeyFile does that).
   bool create_if_missing = false;
+  // New records go to expiry partitions of this many days (1..31), which the sweep removes as
+  // whole files; 0: to the region file (docs/retention.md "Expiry partitions").
+  int partition_span_days = 0;
 };
 
 // Returns the file name of a region's vault ("vault-eu.db").

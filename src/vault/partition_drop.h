@@ -1,0 +1,26 @@
+// vault/partition_drop.h — removing an expired partition file beyond recovery: taken out of use
+// by a rename, overwritten with zeros, synced, unlinked, with its key-check file. Internal to
+// vault/; docs/retention.md "Expiry partitions".
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "keyring/key_set.h"
+
+namespace mailrelay::vault {
+
+// Destroys the partition file at `path` (opened with `keys`). Needs it to itself, like a
+// re-key: kUnavailable, and nothing changed, while any other connection has it open (another
+// process's `serve`, or this process's own store, which the caller must close first). Steps:
+// exclusive lock; rename to "<path>.dropping" (from here on the drop is finished by
+// FinishInterruptedDrops if interrupted); overwrite with zeros; fsync; unlink it and the
+// key-check file; fsync the directory. secure_delete already zeroed the WAL's deleted rows'
+// cells; the WAL itself is checkpointed and removed by SQLite when the last connection closes.
+Status DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys);
+
+// Completes the drops a crash interrupted in `dir`: every "*.dropping" file is overwritten and
+// unlinked, with its key check. Returns how many it completed.
+StatusOr<int> FinishInterruptedDrops(const std::string& dir);
+
+}  // namespace mailrelay::vault

@@ -1,0 +1,105 @@
+// vault/partitioned_region_store.h — a region's records in expiry partitions: one SQLCipher file
+// per span of expiry days (vault-<region>.d/<first day>+<span>.db, vault/partition_layout.h)
+// beside the region file, which keeps the wrapped keys and any record no partition takes.
+// A sweep removes a partition whose last expiry has passed as a whole file (O(files), no
+// row deletes, on no lock the relay's commits wait for); the rest is swept row by row.
+// docs/retention.md "Expiry partitions". Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keyring/master_key.h"
+#include "vault/partition_layout.h"
+#include "vault/record_store.h"
+#include "vault/sqlcipher_region_store.h"
+
+namespace mailrelay::vault {
+
+class PartitionedRegionStore : public RecordStore {
+ public:
+  // The factory Vault::Open uses: the region file as SqlcipherRegionStore::Factory opens it, plus
+  // every partition in vault-<region>.d/. New records go to partitions of `span_days` days;
+  // with 0 they go to the region file (the partitions already there are still read and swept).
+  static RecordStoreFactory Factory(std::string data_dir, int span_days, bool create_if_missing);
+  ~PartitionedRegionStore() override;
+
+  // Key rotation and master-key rotation do not reach partition files yet: they refuse a region
+  // that has any (kFailedPrecondition naming the directory), rather than leave records behind
+  // under a destroyed key.
+  static Status RefuseIfPartitioned(const std::string& data_dir, const std::string& region,
+                                    const std::string& what);
+
+  std::string Describe() const override;
+  Status WithKeyTable(const std::function<Status(keyring::WrappedKeyStore&)>& use) override;
+  void Enqueue(CommitBatch* batch) override;
+  Status Wait(CommitBatch* batch) override;
+  GroupCommitter::Stats commit_stats() const override;
+  StatusOr<std::vector<StoredRecord>> List(const MessageQuery& query,
+                                           const std::optional<CursorPosition>& after,
+                                           size_t limit) override;
+  StatusOr<std::vector<StoredRecord>> FindByIndexPrefix(std::string_view prefix) override;
+  StatusOr<std::vector<EraseCandidate>> EraseCandidates(std::string_view prefix) override;
+  StatusOr<uint64_t> DeleteRows(const std::vector<int64_t>& rows, size_t batch) override;
+  StatusOr<bool> ReclaimSpace() override;
+  StatusOr<SweepCounts> Sweep(int64_t now_ms, bool dry_run, const CapLimits* limits,
+                              const SweepProgress& progress) override;
+  Status Verify() override;
+
+ private:
+  struct Partition {
+    PartitionId id;
+    std::unique_ptr<SqlcipherRegionStore> store;
+  };
+  using PartitionPtr = std::shared_ptr<Partition>;
+  // The partitions' WriteGuard: the region's, reading the key table of the region file, since a
+  // partition has none of its own.
+  class KeyTableOfBase : public WriteGuard {
+   public:
+    KeyTableOfBase(WriteGuard& region, RecordStore& base) : region_(region), base_(base) {}
+    Status BeginGroup(keyring::WrappedKeyStore& partition_table) override;
+    Status PrepareBatch(CommitBatch& batch) override { return region_.PrepareBatch(batch); }
+
+   private:
+    WriteGuard& region_;
+    RecordStore& base_;
+  };
+
+  PartitionedRegionStore(std::string dir, std::string region, int span_days,
+                         keyring::MasterKey root, WriteGuard& guard,
+                         std::unique_ptr<RecordStore> base);
+  StatusOr<PartitionPtr> OpenPartition(const PartitionId& id, bool create);
+  // Opens every partition file in dir_ (finishing interrupted drops first).
+  Status OpenExisting();
+  // The partition for `batch` (opened or created), or nullptr for the region file: a batch
+  // whose records span partitions, or expire in one the sweep has already dropped.
+  StatusOr<PartitionPtr> TargetFor(const CommitBatch& batch);
+  // The partitions now, oldest first, held so none is dropped while the caller uses it.
+  std::vector<PartitionPtr> Snapshot() const;
+  // Every store: the region file first, then the partitions oldest first.
+  std::vector<std::pair<int64_t, RecordStore*>> Stores(const std::vector<PartitionPtr>& held);
+  // Takes `p` out of use, waits for its last user, closes and destroys its file. Returns its
+  // record count; kUnavailable (and `p` back in use) if another process holds the file.
+  StatusOr<int64_t> Drop(PartitionPtr p);
+
+  const std::string dir_;  // vault-<region>.d
+  const std::string region_;
+  const int span_days_;
+  const keyring::MasterKey root_;  // derives the partitions' page keys only
+  std::unique_ptr<RecordStore> base_;
+  KeyTableOfBase partition_guard_;
+  mutable std::mutex mu_;
+  std::map<PartitionId, PartitionPtr> partitions_;  // guarded by mu_
+  int64_t dropped_before_ms_ = INT64_MIN;           // guarded by mu_: expiries earlier go to base_
+  // Guarded by mu_: where each batch went, from Enqueue to Wait (nullptr: the region file;
+  // nullopt: nowhere, its partition failed to open).
+  std::map<const CommitBatch*, std::optional<PartitionPtr>> pending_;
+  GroupCommitter::Stats dropped_stats_;  // guarded by mu_
+};
+
+}  // namespace mailrelay::vault

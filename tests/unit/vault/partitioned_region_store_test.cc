@@ -1,0 +1,267 @@
+// Expiry partitions through the Vault (vault/partitioned_region_store.h): records land in the
+// file of their expiry day, reads and erasure span every file, and the sweep removes an expired
+// partition as a whole file, overwritten — or leaves it alone while another connection has it.
+#include "vault/partitioned_region_store.h"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "keyring/key_set.h"
+#include "vault/rotation.h"
+#include "vault/store_file.h"
+#include "vault_test_util.h"
+
+namespace mailrelay::vault {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::SampleRecord;
+
+constexpr int64_t kDay0 = 1'796'601'600'000;  // 2026-12-07T00:00:00Z: its partition below
+constexpr int64_t kDay = kMsPerDay;
+
+class PartitionedRegionStoreTest : public testing::VaultFixture {
+ protected:
+  VaultOptions PartitionedOptions(int span = 1) const {
+    VaultOptions o = Options();
+    o.partition_span_days = span;
+    return o;
+  }
+  std::unique_ptr<Vault> MustOpenPartitioned(int span = 1) {
+    auto v = Vault::Open(PartitionedOptions(span));
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? std::move(v).value() : nullptr;
+  }
+  std::string PartitionPath(const std::string& region, int64_t expires_at_ms) const {
+    return DataDir() + "/" + PartitionDirName(region) + "/" +
+           PartitionFileName(PartitionFor(expires_at_ms, 1));
+  }
+  // A us record received at `received` that expires at `expires`; `n` makes it distinct.
+  static MetadataRecord UsRecord(int n, int64_t received, int64_t expires) {
+    MetadataRecord r = SampleRecord("us", n, received);
+    r.expires_at_ms = expires;
+    return r;
+  }
+  // A raw connection to a partition file, as another process would open it.
+  std::unique_ptr<Db> ConnectPartition(const std::string& region, int64_t expires_at_ms) {
+    auto master = keyring::MasterKey::Load(KeyPath());
+    auto root = keyring::KeySet::DeriveScopeRoot(*master, region + "/partitions");
+    auto keys =
+        keyring::KeySet::Derive(*root, PartitionScope(region, PartitionFor(expires_at_ms, 1)));
+    auto db = OpenConnection(PartitionPath(region, expires_at_ms), **keys);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+  int64_t CountIn(const std::string& region, int64_t expires_at_ms) {
+    return *ConnectPartition(region, expires_at_ms)->QueryInt("SELECT count(*) FROM records");
+  }
+  int64_t CountInRegionFile(const std::string& region) {
+    auto master = keyring::MasterKey::Load(KeyPath());
+    auto keys = keyring::KeySet::Derive(*master, region);
+    auto db = OpenConnection(RegionFile(region), **keys);
+    return *(*db)->QueryInt("SELECT count(*) FROM records");
+  }
+  std::vector<MetadataRecord> All(Vault& v) {
+    MessageQuery q;
+    q.limit = 1000;
+    auto page = v.ListMessages(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->records : std::vector<MetadataRecord>{};
+  }
+  SweepCounts MustSweep(Vault& v, int64_t now, bool dry = false) {
+    auto c = v.Sweep(now, dry);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? (*c)["us"] : SweepCounts{};
+  }
+  // Two records expiring on day 0, one on day 1, each a message of its own.
+  void CommitThreeOverTwoDays(Vault& v) {
+    ASSERT_TRUE(v.Commit({UsRecord(1, kDay0 - 30 * kDay, kDay0 + 10)}).ok());
+    ASSERT_TRUE(v.Commit({UsRecord(2, kDay0 - 30 * kDay + 1, kDay0 + kDay - 1)}).ok());
+    ASSERT_TRUE(v.Commit({UsRecord(3, kDay0 - 29 * kDay, kDay0 + kDay + 5)}).ok());
+  }
+};
+
+TEST_F(PartitionedRegionStoreTest, RecordsLandInTheFileOfTheirExpiryDay) {
+  auto v = MustOpenPartitioned();
+  CommitThreeOverTwoDays(*v);
+  EXPECT_EQ(CountIn("us", kDay0), 2);
+  EXPECT_EQ(CountIn("us", kDay0 + kDay), 1);
+  EXPECT_EQ(CountInRegionFile("us"), 0);
+  // The partition's page key is its own: the region file's key does not open it.
+  auto master = keyring::MasterKey::Load(KeyPath());
+  auto region_keys = keyring::KeySet::Derive(*master, "us");
+  EXPECT_FALSE(OpenConnection(PartitionPath("us", kDay0), **region_keys).ok());
+}
+
+TEST_F(PartitionedRegionStoreTest, ABatchSpanningTwoDaysGoesToTheRegionFileWhole) {
+  auto v = MustOpenPartitioned();
+  ASSERT_TRUE(
+      v->Commit({UsRecord(1, kDay0, kDay0 + 1), UsRecord(2, kDay0 + 1, kDay0 + kDay + 1)}).ok());
+  EXPECT_EQ(CountInRegionFile("us"), 2);
+  EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
+}
+
+TEST_F(PartitionedRegionStoreTest, HistoryAndLookupSpanTheRegionFileAndEveryPartition) {
+  {
+    auto v = MustOpen();  // partitions off: into the region file
+    ASSERT_TRUE(v->Commit({UsRecord(0, kDay0 - 31 * kDay, kDay0 + 2 * kDay)}).ok());
+  }
+  auto v = MustOpenPartitioned();
+  CommitThreeOverTwoDays(*v);
+  EXPECT_EQ(CountInRegionFile("us"), 1);
+  // Pages of two, newest first, across three files.
+  std::vector<std::string> refs;
+  MessageQuery q;
+  q.limit = 2;
+  while (true) {
+    auto page = v->ListMessages(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const MetadataRecord& r : page->records) refs.push_back(r.message_id_ref);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(refs, (std::vector<std::string>{"msg3", "msg2", "msg1", "msg0"}));
+  for (int n : {0, 1, 3}) {
+    auto found = v->FindBySubject("sender" + std::to_string(n) + "@example.org");
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    ASSERT_EQ(found->size(), 1u) << n;
+    EXPECT_EQ(found->front().message_id_ref, "msg" + std::to_string(n));
+  }
+}
+
+TEST_F(PartitionedRegionStoreTest, ErasureReachesEveryFile) {
+  {
+    auto v = MustOpen();
+    MetadataRecord old = UsRecord(7, kDay0 - 31 * kDay, kDay0 + 2 * kDay);
+    ASSERT_TRUE(v->Commit({old}).ok());
+  }
+  auto v = MustOpenPartitioned();
+  for (int64_t expires : {kDay0 + 10, kDay0 + kDay + 10}) {
+    ASSERT_TRUE(v->Commit({UsRecord(7, expires - 30 * kDay, expires)}).ok());
+  }
+  CommitThreeOverTwoDays(*v);
+  auto erased = v->EraseSubject("SENDER7@example.org", false);
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(erased->records_by_region["us"], 3u);
+  EXPECT_EQ(CountInRegionFile("us"), 0);
+  EXPECT_EQ(CountIn("us", kDay0), 2);
+  EXPECT_EQ(CountIn("us", kDay0 + kDay), 1);
+  EXPECT_TRUE(v->FindBySubject("sender7@example.org")->empty());
+}
+
+TEST_F(PartitionedRegionStoreTest, SweepRemovesAPartitionWholeOnceItsLastExpiryIsDue) {
+  auto v = MustOpenPartitioned();
+  CommitThreeOverTwoDays(*v);
+  const std::string day0 = PartitionPath("us", kDay0);
+  // Before the day's last millisecond: record 1 is due and goes row by row; the file stays.
+  SweepCounts before = MustSweep(*v, kDay0 + kDay - 2);
+  EXPECT_EQ(before.records_deleted, 1);
+  EXPECT_EQ(before.partitions_dropped, 0);
+  EXPECT_TRUE(std::filesystem::exists(day0));
+
+  SweepCounts dry = MustSweep(*v, kDay0 + kDay - 1, /*dry=*/true);
+  EXPECT_EQ(dry.records_deleted, 1);
+  EXPECT_EQ(dry.partitions_dropped, 1);
+  EXPECT_TRUE(std::filesystem::exists(day0));
+
+  // Read the file through a descriptor of our own: after the drop it reads back as zeros.
+  int fd = ::open(day0.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  ASSERT_GT(size, 0);
+  SweepCounts swept = MustSweep(*v, kDay0 + kDay - 1);
+  EXPECT_EQ(swept.records_deleted, 1);
+  EXPECT_EQ(swept.partitions_dropped, 1);
+  EXPECT_TRUE(swept.space_freed);
+  std::string bytes(static_cast<size_t>(size), 'x');
+  ASSERT_EQ(::pread(fd, bytes.data(), bytes.size(), 0), size);
+  ::close(fd);
+  EXPECT_EQ(bytes.find_first_not_of('\0'), std::string::npos) << "the dropped file was not zeroed";
+  for (const std::string& gone : {day0, KeyCheckPath(day0), day0 + ".dropping", day0 + "-wal"}) {
+    EXPECT_FALSE(std::filesystem::exists(gone)) << gone;
+  }
+  std::vector<MetadataRecord> left = All(*v);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].message_id_ref, "msg3");
+  EXPECT_EQ(CountIn("us", kDay0 + kDay), 1);
+}
+
+TEST_F(PartitionedRegionStoreTest, ARecordForADroppedPartitionGoesToTheRegionFile) {
+  auto v = MustOpenPartitioned();
+  CommitThreeOverTwoDays(*v);
+  MustSweep(*v, kDay0 + kDay - 1);
+  ASSERT_TRUE(v->Commit({UsRecord(9, kDay0 - 30 * kDay + 5, kDay0 + 20)}).ok());
+  EXPECT_EQ(CountInRegionFile("us"), 1);
+  EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
+  EXPECT_EQ(MustSweep(*v, kDay0 + kDay - 1).records_deleted, 1);
+}
+
+TEST_F(PartitionedRegionStoreTest, APartitionAnotherConnectionHoldsStaysUntilItIsFree) {
+  auto v = MustOpenPartitioned();
+  CommitThreeOverTwoDays(*v);
+  {
+    std::unique_ptr<Db> other = ConnectPartition("us", kDay0);
+    ASSERT_TRUE(other->QueryInt("SELECT count(*) FROM records").ok());
+    SweepCounts busy = MustSweep(*v, kDay0 + kDay - 1);
+    EXPECT_EQ(busy.partitions_dropped, 0);
+    EXPECT_FALSE(busy.space_freed);
+    EXPECT_EQ(All(*v).size(), 3u) << "the partition left in place is still read";
+  }
+  SweepCounts freed = MustSweep(*v, kDay0 + kDay - 1);
+  EXPECT_EQ(freed.partitions_dropped, 1);
+  EXPECT_EQ(freed.records_deleted, 2);
+  EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
+}
+
+TEST_F(PartitionedRegionStoreTest, ADropACrashInterruptedIsFinishedAtTheNextOpen) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+  }
+  // The state a crash after the drop's rename leaves: the file under its ".dropping" name.
+  const std::string day0 = PartitionPath("us", kDay0);
+  std::filesystem::rename(day0, day0 + ".dropping");
+  auto v = MustOpenPartitioned();
+  EXPECT_FALSE(std::filesystem::exists(day0 + ".dropping"));
+  EXPECT_FALSE(std::filesystem::exists(KeyCheckPath(day0)));
+  EXPECT_EQ(All(*v).size(), 1u);
+}
+
+TEST_F(PartitionedRegionStoreTest, PartitionsOffStillReadsAndSweepsThoseThere) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+  }
+  auto v = MustOpen(false);
+  EXPECT_EQ(All(*v).size(), 3u);
+  ASSERT_TRUE(v->Commit({UsRecord(4, kDay0, kDay0 + 3 * kDay)}).ok());
+  EXPECT_EQ(CountInRegionFile("us"), 1);
+  EXPECT_EQ(MustSweep(*v, kDay0 + kDay - 1).partitions_dropped, 1);
+}
+
+TEST_F(PartitionedRegionStoreTest, KeyRotationRefusesAPartitionedRegion) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+  }
+  auto rotated = RotateRegion(Options(false), "us", RotateOptions{});
+  ASSERT_FALSE(rotated.ok());
+  EXPECT_EQ(rotated.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(rotated.status().message(), HasSubstr("vault-us.d"));
+  EXPECT_TRUE(RotateRegion(Options(false), "eu", RotateOptions{}).ok());
+}
+
+TEST_F(PartitionedRegionStoreTest, SpanBeyondAMonthIsRefused) {
+  auto v = Vault::Open(PartitionedOptions(32));
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(v.status().message(), HasSubstr("partition span"));
+}
+
+}  // namespace
+}  // namespace mailrelay::vault
