@@ -190,6 +190,7 @@ StatusOr<Config> ConfigFromJson(const nlohmann::json& doc, const std::string& so
   if (doc.contains("retention")) {
     const auto& r = doc["retention"];
     c.sweep_interval_s = r.value("sweep_interval_s", c.sweep_interval_s);
+    c.partition_days = r.value("partition_days", c.partition_days);
     if (r.contains("default")) c.retention.defaults = LifetimesFromJson(r["default"]);
     if (r.contains("regions")) {
       for (const auto& [region, entry] : r["regions"].items()) {

@@ -73,6 +73,7 @@ void Sweeper::SweepOnce() {
       .Num("records_deleted", records)
       .Num("fields_cleared", fields)
       .Num("expiries_capped", capped)
+      .Num("partitions_dropped", details["partitions_dropped"].get<int64_t>())
       .Num("elapsed_ms", elapsed_ms)
       .Emit();
   if (records == 0 && fields == 0 && capped == 0) return;  // nothing changed: no entry

@@ -19,6 +19,7 @@ StatusOr<vault::VaultOptions> Options(const Config& config, const PolicySet& pol
   MR_ASSIGN_OR_RETURN(o.regions, VaultRegions(config, policy));
   o.master_key_path = config.master_key_file;
   o.create_if_missing = create;
+  o.partition_span_days = config.partition_days;
   return o;
 }
 
