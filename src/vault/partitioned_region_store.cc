@@ -340,10 +340,14 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
       live.push_back(std::move(p));
       continue;
     }
+    const PartitionId id = p->id;
     StatusOr<int64_t> records = dry_run ? p->store->RecordCount() : Drop(std::move(p));
     if (records.status().code() == StatusCode::kUnavailable) {
+      // Another process has the file open (`mailrelay sweep` beside `serve`): its records go
+      // row by row instead, and the file at a later sweep.
       log::Warn("vault.partition_busy").Ident("region", log::Id(region_)).Emit();
-      total.space_freed = false;
+      std::lock_guard lock(mu_);
+      if (auto it = partitions_.find(id); it != partitions_.end()) live.push_back(it->second);
       continue;
     }
     if (!records.ok()) return records.status();
@@ -352,8 +356,8 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
     if (progress) progress(total);
   }
   held.clear();
-  // Then row by row: records a shorter policy capped, fields past their own lifetimes, and the
-  // region file's records.
+  // Then row by row: records a shorter policy capped, fields past their own lifetimes, the
+  // region file's records and those of a partition that could not go whole.
   std::vector<RecordStore*> stores{base_.get()};
   for (const PartitionPtr& p : live) stores.push_back(p->store.get());
   for (RecordStore* store : stores) {

@@ -84,7 +84,8 @@ class PartitionedRegionStore : public RecordStore {
   // Every store: the region file first, then the partitions oldest first.
   std::vector<std::pair<int64_t, RecordStore*>> Stores(const std::vector<PartitionPtr>& held);
   // Takes `p` out of use, waits for its last user, closes and destroys its file. Returns its
-  // record count; kUnavailable (and `p` back in use) if another process holds the file.
+  // record count; kUnavailable (and the partition back in use, reopened) if another process
+  // holds the file.
   StatusOr<int64_t> Drop(PartitionPtr p);
 
   const std::string dir_;  // vault-<region>.d

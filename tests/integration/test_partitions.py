@@ -1,0 +1,116 @@
+"""Expiry partitions through a real `mailrelay serve` (retention.partition_days = 1): records
+land in the file of their expiry day under vault-<region>.d/, nothing personal is in any byte of
+it, history and export read them, and `mailrelay sweep --now` past the day deletes them row by
+row while serve holds the file, then removes the file whole once serve is stopped."""
+import datetime
+import json
+import os
+import smtplib
+import subprocess
+import unittest
+
+from harness import MAILRELAY_BIN, Endpoint, Relay
+
+DAY_MS = 86_400_000
+SENDER = "zq-part-sender@canary-partition.test"
+SUBJECT = "ZqPartitionSubjectCanary"
+
+
+def run(*args):
+    out = subprocess.run([MAILRELAY_BIN] + list(args), capture_output=True, text=True,
+                         timeout=60)
+    if out.returncode != 0:
+        raise AssertionError("mailrelay %s failed (%d): %s" % (" ".join(args), out.returncode,
+                                                               out.stderr))
+    return out
+
+
+def iso(ms):
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def day_file(expires_at_ms):
+    day = datetime.datetime.fromtimestamp(expires_at_ms / 1000, datetime.timezone.utc)
+    return day.strftime("%Y-%m-%d") + "+1.db"
+
+
+class PartitionTest(unittest.TestCase):
+    def setUp(self):
+        self.endpoint = Endpoint()
+        self.addCleanup(self.endpoint.close)
+        self.relay = Relay(self.endpoint, extra_config={"retention": {"partition_days": 1}})
+        self.addCleanup(self.relay.cleanup)
+        self.addCleanup(self.relay.stop)
+        self.var = os.path.join(self.relay.dir, "var")
+
+    def send(self, rcpt):
+        with smtplib.SMTP("127.0.0.1", self.relay.smtp_port, timeout=15) as s:
+            s.sendmail(SENDER, [rcpt], "From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\nbody\r\n"
+                       % (SENDER, rcpt, SUBJECT))
+
+    def partitions(self, region):
+        d = os.path.join(self.var, "vault-%s.d" % region)
+        return sorted(n for n in os.listdir(d) if n.endswith(".db")) if os.path.isdir(d) else []
+
+    def sweep(self, now_ms):
+        return json.loads(run("sweep", "--config", self.relay.config_path, "--now",
+                              iso(now_ms)).stdout)
+
+    def test_records_go_to_their_expiry_day_and_the_sweep_removes_the_file(self):
+        self.send("a@ok2.test")
+        self.send("b@ok2.test")
+        self.send("c@eu.test")
+        records = [r for r in self.relay.messages("--limit", "100")["messages"]
+                   if r["sender"] == SENDER]
+        self.assertEqual(len(records), 3)
+        us = [r for r in records if r["region"] == "us"]
+        expires = max(r["expires_at_ms"] for r in records)
+        self.assertEqual(len({day_file(r["expires_at_ms"]) for r in records}), 1,
+                         "the three records were received across midnight: run again")
+        self.assertEqual(self.partitions("us"), [day_file(us[0]["expires_at_ms"])])
+        self.assertEqual(self.partitions("eu"), [day_file(us[0]["expires_at_ms"])])
+        self.assertEqual(self.partitions("ap"), [])
+
+        # Nothing personal in any byte under the data directory, partitions included.
+        for root, _, files in os.walk(self.var):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+                for canary in (SENDER, SUBJECT, "canary-partition"):
+                    self.assertNotIn(canary.encode(), data, os.path.join(root, name))
+
+        export = json.loads(run("export", "--subject", SENDER, "--config",
+                                self.relay.config_path).stdout)
+        self.assertEqual(export["document"]["counts"]["records"], 3, export)
+
+        # Serve holds the files: the records go row by row, the files stay.
+        held = self.sweep(expires + DAY_MS)
+        self.assertEqual(held["regions"]["us"]["records_deleted"], 2, held)
+        self.assertEqual(held["regions"]["us"]["partitions_dropped"], 0, held)
+        self.assertEqual(self.partitions("us"), [day_file(expires)])
+        self.assertEqual([r for r in self.relay.messages("--limit", "100")["messages"]
+                          if r["sender"] == SENDER], [])
+
+        self.relay.stop()
+        freed = self.sweep(expires + DAY_MS)
+        self.assertEqual(freed["partitions_dropped"], 2, freed)
+        self.assertEqual(freed["records_deleted"], 0, freed)
+        self.assertEqual(self.partitions("us"), [])
+        self.assertEqual(self.partitions("eu"), [])
+        leftovers = os.listdir(os.path.join(self.var, "vault-us.d"))
+        self.assertEqual(leftovers, [], "key checks, WALs or half-dropped files left behind")
+
+    def test_key_rotation_refuses_a_partitioned_region(self):
+        self.send("a@ok2.test")
+        self.relay.stop()
+        out = subprocess.run([MAILRELAY_BIN, "keys", "rotate", "--region", "us", "--config",
+                              self.relay.config_path], capture_output=True, text=True,
+                             timeout=60)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("vault-us.d", out.stderr)
+        self.assertIn("partition", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
