@@ -19,6 +19,11 @@ the 2 CPUs), or with BENCH_LOAD_RATE=N a paced load of N messages/s over 8 reuse
 in a process of its own (a relay well below its capacity, as in production). BENCH_FILL_REGION=us
 puts every record in the relay's region (us), so the sweep is all in the region the relay
 writes; by default vault_bench spreads them over us, eu and ap.
+
+BENCH_PARTITION_DAYS=N writes the records, and has serve write, into expiry partitions of N days
+(retention.partition_days); BENCH_STEP_US sets the records' spacing (cli: 2,592,000, the 30 days
+of retention over 1M records; serve: 100). With partitions, a spacing that spreads the records
+over days (e.g. serve with 2592000) lets serve's sweep remove the older days as whole files.
 """
 import json
 import os
@@ -42,7 +47,8 @@ IDLE_S = 15
 MODE = os.environ.get("BENCH_SWEEP", "cli")
 # vault_bench's records: received FIRST + n * step, each living 30 days.
 LIFETIME_MS = 30 * 86_400_000
-STEP_US = 2_592_000 if MODE == "cli" else 100
+STEP_US = int(os.environ.get("BENCH_STEP_US", 2_592_000 if MODE == "cli" else 100))
+PARTITION_DAYS = int(os.environ.get("BENCH_PARTITION_DAYS", "0"))
 SERVE_SWEEP_INTERVAL_S = 130
 LOAD_RATE = int(os.environ.get("BENCH_LOAD_RATE", "0"))
 FILL_REGION = os.environ.get("BENCH_FILL_REGION", "")
@@ -141,6 +147,7 @@ def main():
                                 MAILRELAY_BENCH_RECORDS=str(RECORDS),
                                 MAILRELAY_BENCH_FIRST_RECEIVED_MS=str(first_received_ms),
                                 MAILRELAY_BENCH_STEP_US=str(STEP_US),
+                                MAILRELAY_BENCH_PARTITION_DAYS=str(PARTITION_DAYS),
                                 **({"MAILRELAY_BENCH_ONLY_REGION": FILL_REGION}
                                    if FILL_REGION else {})),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -159,7 +166,8 @@ def main():
                        "master_key_file": os.path.join(work, "master.key"),
                        "log_level": "info",
                        "retention": {"sweep_interval_s": 86400 if MODE == "cli"
-                                     else SERVE_SWEEP_INTERVAL_S},
+                                     else SERVE_SWEEP_INTERVAL_S,
+                                     "partition_days": PARTITION_DAYS},
                        "smtp": {"listen": "127.0.0.1:%d" % smtp_port, "hostname": "bench.local"},
                        "api": {"listen": "127.0.0.1:%d" % st.free_port()},
                        "routes": [{"id": "bench", "match": ["*"], "format": "json",
@@ -214,6 +222,8 @@ def main():
             during = list(probe.txn_ms)[len(idle):]
             swept = serve_log.swept[1]
             deleted, elapsed = swept["records_deleted"], swept["elapsed_ms"] / 1000.0
+            if swept.get("partitions_dropped"):
+                print("serve's sweep dropped %d partition files" % swept["partitions_dropped"])
         probe.stop()
         if LOAD_RATE > 0:
             load.terminate()

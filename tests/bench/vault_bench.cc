@@ -210,7 +210,9 @@ int main() {
   std::printf("  unknown address:        p50 %.3f ms  p99 %.3f ms\n", Percentile(none, 0.5),
               Percentile(none, 0.99));
   uintmax_t bytes = 0, wal = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir + "/data")) {
+  // Recursive: expiry partitions are in vault-<region>.d/.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/data")) {
+    if (!e.is_regular_file()) continue;
     std::string name = e.path().filename().string();
     bool is_wal = name.size() > 4 && (name.ends_with("-wal") || name.ends_with("-shm"));
     (is_wal ? wal : bytes) += e.file_size();
