@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "keyring/key_set.h"
 #include "vault/partition_drop.h"
+#include "vault/partition_files.h"
 
 namespace mailrelay::vault {
 namespace {
@@ -77,8 +78,7 @@ RecordStoreFactory PartitionedRegionStore::Factory(std::string data_dir, int spa
     MR_ASSIGN_OR_RETURN(
         std::unique_ptr<RecordStore> base,
         SqlcipherRegionStore::Factory(data_dir, create_if_missing)(region, master, guard));
-    MR_ASSIGN_OR_RETURN(keyring::MasterKey root,
-                        keyring::KeySet::DeriveScopeRoot(master, region + "/partitions"));
+    MR_ASSIGN_OR_RETURN(keyring::MasterKey root, PartitionRoot(master, region));
     std::unique_ptr<PartitionedRegionStore> store(
         new PartitionedRegionStore(data_dir + "/" + PartitionDirName(region), region, span_days,
                                    std::move(root), guard, std::move(base)));
@@ -91,13 +91,11 @@ Status PartitionedRegionStore::RefuseIfPartitioned(const std::string& data_dir,
                                                    const std::string& region,
                                                    const std::string& what) {
   const std::string dir = data_dir + "/" + PartitionDirName(region);
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (ParsePartitionFileName(entry.path().filename().string())) {
-      return Status::FailedPrecondition(
-          what + " does not handle expiry partitions yet, and region " + region + " has some in " +
-          dir + "; they go once their records expire (set retention.partition_days to 0 and wait)");
-    }
+  MR_ASSIGN_OR_RETURN(std::vector<PartitionId> found, ListPartitions(dir));
+  if (!found.empty()) {
+    return Status::FailedPrecondition(
+        what + " does not handle expiry partitions yet, and region " + region + " has some in " +
+        dir + "; they go once their records expire (set retention.partition_days to 0 and wait)");
   }
   return Status::Ok();
 }
@@ -110,7 +108,8 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
   }
   const std::string path = dir_ + "/" + PartitionFileName(id);
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                      keyring::KeySet::Derive(root_, PartitionScope(region_, id)));
+                      create ? keyring::KeySet::Derive(root_, PartitionScope(region_, id))
+                             : PartitionKeys(root_, region_, id, path));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<SqlcipherRegionStore> store,
                       SqlcipherRegionStore::Open(path, std::move(keys), partition_guard_, create));
   return std::make_shared<Partition>(Partition{id, std::move(store)});
@@ -126,11 +125,7 @@ Status PartitionedRegionStore::OpenExisting() {
         .Num("files", finished)
         .Emit();
   }
-  std::vector<PartitionId> found;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (auto id = ParsePartitionFileName(entry.path().filename().string())) found.push_back(*id);
-  }
-  if (ec) return Status::Internal("cannot list partition directory " + dir_ + ": " + ec.message());
+  MR_ASSIGN_OR_RETURN(std::vector<PartitionId> found, ListPartitions(dir_));
   for (const PartitionId& id : found) {
     MR_ASSIGN_OR_RETURN(PartitionPtr p, OpenPartition(id, /*create=*/false));
     std::lock_guard lock(mu_);
@@ -315,7 +310,7 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(PartitionPtr p) {
   }
   p->store.reset();  // closes this process's connections: the file must be ours alone
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                      keyring::KeySet::Derive(root_, PartitionScope(region_, p->id)));
+                      PartitionKeys(root_, region_, p->id, path));
   Status destroyed = DestroyPartitionFile(path, *keys);
   if (!destroyed.ok()) {
     // Back in use, untouched: readers see its records until a later sweep can drop it.
