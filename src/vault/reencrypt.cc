@@ -55,13 +55,12 @@ Status SyncWithStored(Db& db, RotationState& state) {
 namespace {
 
 // The body of the batch transaction.
-StatusOr<BatchOutcome> ReencryptLocked(Db& db, keyring::KeySet& keys, RotationState& state,
-                                       size_t limit) {
+StatusOr<BatchOutcome> ReencryptLocked(Db& db, keyring::WrappedKeyStore& key_table,
+                                       keyring::KeySet& keys, RotationState& state, size_t limit) {
   // The file is the source of truth: another `keys rotate` of the region may have moved the
   // cursor (or finished this step) since our last batch.
   MR_RETURN_IF_ERROR(SyncWithStored(db, state));
-  SqliteKeyStore store(db);
-  MR_ASSIGN_OR_RETURN(bool reloaded, keys.RefreshIfStale(store));
+  MR_ASSIGN_OR_RETURN(bool reloaded, keys.RefreshIfStale(key_table));
   (void)reloaded;
   if (keys.active_field_version() != state.field_to ||
       keys.active_blind_index_version() != state.blind_to) {
@@ -130,12 +129,12 @@ StatusOr<BatchOutcome> ReencryptLocked(Db& db, keyring::KeySet& keys, RotationSt
 
 }  // namespace
 
-StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::KeySet& keys, RotationState& state,
-                                      size_t limit) {
+StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::WrappedKeyStore& key_table,
+                                      keyring::KeySet& keys, RotationState& state, size_t limit) {
   RotationState before = state;
   MR_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   const auto locked = std::chrono::steady_clock::now();
-  auto out = ReencryptLocked(db, keys, state, limit);
+  auto out = ReencryptLocked(db, key_table, keys, state, limit);
   if (!out.ok()) {
     (void)db.Exec("ROLLBACK");
     state = before;

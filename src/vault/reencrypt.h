@@ -18,14 +18,15 @@ struct BatchOutcome {
   int64_t locked_ms = 0;  // how long the batch held the write lock (BEGIN IMMEDIATE to COMMIT)
 };
 
-// Runs one BEGIN IMMEDIATE transaction on `db` (a region file's own connection): refreshes
-// `keys` (another process may have moved the generation), checks the active versions are
+// Runs one BEGIN IMMEDIATE transaction on `db` (a region or partition file's own connection):
+// refreshes `keys` from `key_table` (the region file's; another process may have moved the
+// generation), checks the active versions are
 // `state`'s targets, re-encrypts up to `limit` records with seq > state.cursor and key_version
 // < state.field_to, and records the new cursor and counts in the same transaction. kDataLoss if
 // a record does not open (it names the record and field); kFailedPrecondition if the active
 // versions are not the rotation's.
-StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::KeySet& keys, RotationState& state,
-                                      size_t limit);
+StatusOr<BatchOutcome> ReencryptBatch(Db& db, keyring::WrappedKeyStore& key_table,
+                                      keyring::KeySet& keys, RotationState& state, size_t limit);
 
 // Inside a transaction: replaces `state` with the rotation recorded in `db`; kFailedPrecondition
 // when that is no longer the same rotation step (another `keys rotate` moved it on).
