@@ -9,7 +9,7 @@
 
 #include "keyring/key_set.h"
 #include "vault/audit_store.h"
-#include "vault/partitioned_region_store.h"
+#include "vault/partition_files.h"
 #include "vault/rekey.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
@@ -20,7 +20,18 @@ namespace {
 
 struct FileToRotate {
   std::string name, scope;
+  // Set for an expiry partition: its keys come from this region's partition root, not straight
+  // from the master key (vault/partition_files.h).
+  std::string partition_of;
 };
+
+// Returns the key set of `f` at page-key version `page` under `master`.
+StatusOr<std::unique_ptr<keyring::KeySet>> KeysOf(const FileToRotate& f,
+                                                  const keyring::MasterKey& master, uint32_t page) {
+  if (f.partition_of.empty()) return keyring::KeySet::Derive(master, f.scope, page);
+  MR_ASSIGN_OR_RETURN(keyring::MasterKey root, PartitionRoot(master, f.partition_of));
+  return keyring::KeySet::Derive(root, f.scope, page);
+}
 
 bool IsRegionId(std::string_view r) {
   if (r.empty() || r.size() > 32 || r == keyring::kGlobalScope) return false;
@@ -29,10 +40,10 @@ bool IsRegionId(std::string_view r) {
   });
 }
 
-// Region files (configured ones, then any other vault-<region>.db in data_dir), audit.db,
-// control.db. serve keeps the region files and audit.db open for its whole life, so with serve
-// running the first file already fails (kUnavailable) and nothing has changed; control.db,
-// which serve opens only now and then, comes last.
+// Region files (configured ones, then any other vault-<region>.db in data_dir), their expiry
+// partitions, audit.db, control.db. serve keeps the region files and audit.db open for its whole
+// life, so with serve running the first file already fails (kUnavailable) and nothing has changed;
+// control.db, which serve opens only now and then, comes last.
 StatusOr<std::vector<FileToRotate>> FilesToRotate(const MasterRotateOptions& options) {
   std::set<std::string> regions(options.regions.begin(), options.regions.end());
   std::error_code ec;
@@ -49,9 +60,16 @@ StatusOr<std::vector<FileToRotate>> FilesToRotate(const MasterRotateOptions& opt
                             " cannot be read: " + ec.message());
   }
   std::vector<FileToRotate> out;
-  for (const std::string& r : regions) out.push_back({RegionFileName(r), r});
-  out.push_back({kAuditFileName, kAuditScope});
-  out.push_back({kControlFileName, keyring::kGlobalScope});
+  for (const std::string& r : regions) out.push_back({RegionFileName(r), r, ""});
+  for (const std::string& r : regions) {
+    MR_ASSIGN_OR_RETURN(std::vector<PartitionId> ids,
+                        ListPartitions(options.data_dir + "/" + PartitionDirName(r)));
+    for (const PartitionId& id : ids) {
+      out.push_back({PartitionDirName(r) + "/" + PartitionFileName(id), PartitionScope(r, id), r});
+    }
+  }
+  out.push_back({kAuditFileName, kAuditScope, ""});
+  out.push_back({kControlFileName, keyring::kGlobalScope, ""});
   return out;
 }
 
@@ -67,7 +85,7 @@ struct FileState {
   uint32_t page = 0;
 };
 
-StatusOr<FileState> Examine(const std::string& path, const std::string& scope,
+StatusOr<FileState> Examine(const std::string& path, const FileToRotate& file,
                             const keyring::MasterKey& old_master,
                             const keyring::MasterKey& new_master) {
   FileState st;
@@ -83,12 +101,12 @@ StatusOr<FileState> Examine(const std::string& path, const std::string& scope,
     return Status::DataLoss("key-check file " + KeyCheckPath(path) +
                             " names no valid page-key version; restore it from a backup");
   }
-  MR_ASSIGN_OR_RETURN(auto under_new, keyring::KeySet::Derive(new_master, scope, st.page));
+  MR_ASSIGN_OR_RETURN(auto under_new, KeysOf(file, new_master, st.page));
   if (KeyCheckNames(path, *under_new)) {
     st.done = true;
     return st;
   }
-  MR_ASSIGN_OR_RETURN(auto under_old, keyring::KeySet::Derive(old_master, scope, st.page));
+  MR_ASSIGN_OR_RETURN(auto under_old, KeysOf(file, old_master, st.page));
   if (!KeyCheckNames(path, *under_old)) {
     return Status::Unauthenticated(
         "vault file " + path + ": its key-check file " + KeyCheckPath(path) +
@@ -144,16 +162,12 @@ StatusOr<MasterRotateResult> RotateMasterKey(const MasterRotateOptions& options,
   }
   if (options.data_dir.empty()) return Status::InvalidArgument("vault: data_dir is empty");
   MR_ASSIGN_OR_RETURN(std::vector<FileToRotate> files, FilesToRotate(options));
-  for (const FileToRotate& f : files) {
-    MR_RETURN_IF_ERROR(PartitionedRegionStore::RefuseIfPartitioned(options.data_dir, f.scope,
-                                                                   "keys rotate-master"));
-  }
 
   // First pass, nothing re-keyed yet: every file present and named by one of the two keys.
   std::vector<FileState> states;
   for (const FileToRotate& f : files) {
     const std::string path = options.data_dir + "/" + f.name;
-    MR_ASSIGN_OR_RETURN(FileState st, Examine(path, f.scope, old_master, new_master));
+    MR_ASSIGN_OR_RETURN(FileState st, Examine(path, f, old_master, new_master));
     const bool required =
         f.name == kControlFileName ||
         std::find(options.regions.begin(), options.regions.end(), f.scope) != options.regions.end();
@@ -177,10 +191,9 @@ StatusOr<MasterRotateResult> RotateMasterKey(const MasterRotateOptions& options,
       continue;
     }
     out.page_from = states[i].page;
-    MR_ASSIGN_OR_RETURN(auto from,
-                        keyring::KeySet::Derive(old_master, files[i].scope, states[i].page));
+    MR_ASSIGN_OR_RETURN(auto from, KeysOf(files[i], old_master, states[i].page));
     // Page-key version 1 of the new master key: its sequence starts over (docs/keys.md).
-    MR_ASSIGN_OR_RETURN(auto to, keyring::KeySet::Derive(new_master, files[i].scope, 1));
+    MR_ASSIGN_OR_RETURN(auto to, KeysOf(files[i], new_master, 1));
     uint64_t rewrapped = 0;
     Status s = RekeyFileWith(path, *from, *to, [&](Db& db) -> Status {
       MR_ASSIGN_OR_RETURN(rewrapped, RewrapCopy(db, *from, *to));

@@ -21,7 +21,8 @@ namespace mailrelay::vault {
 struct MasterRotateOptions {
   std::string data_dir;
   // The configured regions; vault-<region>.db files found in data_dir for other regions are
-  // rotated too (they are keyed from the same master key).
+  // rotated too (they are keyed from the same master key), and so is every region's expiry
+  // partitions (vault-<region>.d/*.db, keyed from the region's partition root).
   std::vector<std::string> regions;
   // Called with one line per file ("vault-eu.db: re-keyed, 2 keys re-wrapped"); may be empty.
   std::function<void(const std::string&)> progress;

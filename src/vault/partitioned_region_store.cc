@@ -87,19 +87,6 @@ RecordStoreFactory PartitionedRegionStore::Factory(std::string data_dir, int spa
   };
 }
 
-Status PartitionedRegionStore::RefuseIfPartitioned(const std::string& data_dir,
-                                                   const std::string& region,
-                                                   const std::string& what) {
-  const std::string dir = data_dir + "/" + PartitionDirName(region);
-  MR_ASSIGN_OR_RETURN(std::vector<PartitionId> found, ListPartitions(dir));
-  if (!found.empty()) {
-    return Status::FailedPrecondition(
-        what + " does not handle expiry partitions yet, and region " + region + " has some in " +
-        dir + "; they go once their records expire (set retention.partition_days to 0 and wait)");
-  }
-  return Status::Ok();
-}
-
 StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenPartition(
     const PartitionId& id, bool create) {
   if (create && ::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {

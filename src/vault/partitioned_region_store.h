@@ -29,12 +29,6 @@ class PartitionedRegionStore : public RecordStore {
   static RecordStoreFactory Factory(std::string data_dir, int span_days, bool create_if_missing);
   ~PartitionedRegionStore() override;
 
-  // Key rotation and master-key rotation do not reach partition files yet: they refuse a region
-  // that has any (kFailedPrecondition naming the directory), rather than leave records behind
-  // under a destroyed key.
-  static Status RefuseIfPartitioned(const std::string& data_dir, const std::string& region,
-                                    const std::string& what);
-
   std::string Describe() const override;
   Status WithKeyTable(const std::function<Status(keyring::WrappedKeyStore&)>& use) override;
   void Enqueue(CommitBatch* batch) override;

@@ -112,6 +112,32 @@ class MasterRotationTest : public testing::VaultFixture {
   keyring::SigningKey::PublicKeyBytes doc_public_{}, audit_public_{};
 };
 
+TEST_F(MasterRotationTest, MovesExpiryPartitionsToo) {
+  {
+    VaultOptions o = Options(false);
+    o.partition_span_days = 1;
+    auto v = Vault::Open(o);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    for (int i = 0; i < 2; ++i) {  // two partitions of us
+      MetadataRecord r = SampleRecord("us", 100 + i, 1'700'000'000'000 + i * 86'400'000LL);
+      written_[r.id] = r;
+      ASSERT_TRUE((*v)->Commit({r}).ok());
+    }
+  }
+  auto r = Rotate();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_rekeyed, 7u);
+  std::vector<std::string> partitions;
+  for (const auto& f : r->files) {
+    if (f.file.rfind("vault-us.d/", 0) == 0) partitions.push_back(f.file);
+  }
+  ASSERT_EQ(partitions.size(), 2u);
+  for (const std::string& f : partitions) {
+    EXPECT_THAT(testing::ReadAll(DataDir() + "/" + f + ".keycheck"), HasSubstr(" us/"));
+  }
+  ExpectAllReadableWithTheNewKey();
+}
+
 TEST_F(MasterRotationTest, MovesEveryFileAndEverythingReadsBackUnderTheNewKey) {
   auto r = Rotate();
   ASSERT_TRUE(r.ok()) << r.status().ToString();
