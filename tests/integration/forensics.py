@@ -47,7 +47,13 @@ def derive(master_key, scope, context):
 
 
 def page_key(master_key_hex, scope):
-    return derive(bytes.fromhex(master_key_hex), scope, "mrpage01")
+    """The page key of a region file ("us"), or of an expiry partition ("us/2026-12-07+1"),
+    whose keys come from the region's partition root (docs/keys.md)."""
+    master = bytes.fromhex(master_key_hex)
+    if "/" in scope:
+        root = derive(master, scope.split("/")[0] + "/partitions", "mrroot01")
+        return derive(root, scope, "mrpage01")
+    return derive(master, scope, "mrpage01")
 
 
 def key_check_value(key, scope):
@@ -132,7 +138,13 @@ def wal_frames(wal_path, cipher):
 
 
 def region_paths(data_dir, region):
-    db = os.path.join(data_dir, "vault-%s.db" % region)
+    """The files of a region ("us": vault-us.db) or of one of its expiry partitions
+    ("us/2026-12-07+1": vault-us.d/2026-12-07+1.db)."""
+    if "/" in region:
+        r, name = region.split("/", 1)
+        db = os.path.join(data_dir, "vault-%s.d" % r, name + ".db")
+    else:
+        db = os.path.join(data_dir, "vault-%s.db" % region)
     return db, db + "-wal"
 
 
