@@ -61,6 +61,22 @@ Status KeepKeysOutOfCoreDumps() {
   return Status::Ok();
 }
 
+StatusOr<uint64_t> RaiseOpenFileLimit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return Status::Internal("cannot read the open-file limit (getrlimit RLIMIT_NOFILE): " +
+                            Errno(errno));
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      return Status::Internal("cannot raise the open-file limit (setrlimit RLIMIT_NOFILE): " +
+                              Errno(errno));
+    }
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
+}
+
 StatusOr<ServiceIdentity> BecomeServiceUser(const std::string& user, const std::string& source) {
   const uid_t uid = ::getuid();
   const uid_t euid = ::geteuid();

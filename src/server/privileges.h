@@ -15,6 +15,11 @@ namespace mailrelay::server {
 // again after a uid change: the kernel resets the dumpable flag then.
 Status KeepKeysOutOfCoreDumps();
 
+// Raises the soft limit on open files to the hard limit and returns the new soft limit. Each
+// open vault file costs serve about nine descriptors (three connections, each with its WAL and
+// WAL index), and expiry partitions add one file per span of days (docs/retention.md).
+StatusOr<uint64_t> RaiseOpenFileLimit();
+
 struct ServiceIdentity {
   enum class Change {
     kSwitched,     // was root, now runs as service.user

@@ -179,6 +179,13 @@ int RunService(const Config& config) {
                                                                         : kExitUnavailable;
   }
   if (int code = DropPrivileges(config); code != kExitOk) return code;
+  if (auto files = RaiseOpenFileLimit(); files.ok()) {
+    log::Info("service.open_file_limit").Num("files", static_cast<int64_t>(*files)).Emit();
+  } else {
+    log::Warn("service.open_file_limit_unchanged")
+        .Ident("status", log::Id(StatusCodeName(files.status().code())))
+        .Emit();
+  }
 
   auto vault = OpenVaultForService(config, *policy);
   if (!vault.ok()) {
