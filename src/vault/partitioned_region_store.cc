@@ -45,7 +45,7 @@ bool NewerFirst(const StoredRecord& a, const StoredRecord& b) {
 Status PartitionedRegionStore::KeyTableOfBase::BeginGroup(
     keyring::WrappedKeyStore& /*partition_table*/) {
   // The partition's write lock is held: a `keys rotate` that destroys a version after this
-  // read cannot have missed the rows this group writes (docs/retention.md).
+  // read cannot have missed the rows this group writes (docs/keys.md "Rotation").
   return base_.WithKeyTable(
       [&](keyring::WrappedKeyStore& table) { return region_.BeginGroup(table); });
 }
@@ -94,9 +94,9 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
                                     std::strerror(errno));
   }
   const std::string path = dir_ + "/" + PartitionFileName(id);
+  // A new file gets page-key version 1: PartitionKeys reads no key check then.
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                      create ? keyring::KeySet::Derive(root_, PartitionScope(region_, id))
-                             : PartitionKeys(root_, region_, id, path));
+                      PartitionKeys(root_, region_, id, path));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<SqlcipherRegionStore> store,
                       SqlcipherRegionStore::Open(path, std::move(keys), partition_guard_, create));
   return std::make_shared<Partition>(Partition{id, std::move(store)});

@@ -75,7 +75,8 @@ class PartitionedRegionStore : public RecordStore {
   StatusOr<PartitionPtr> TargetFor(const CommitBatch& batch);
   // The partitions now, oldest first, held so none is dropped while the caller uses it.
   std::vector<PartitionPtr> Snapshot() const;
-  // Every store: the region file first, then the partitions oldest first.
+  // Every store with the tag an erasure candidate's row carries: the region file (0) first,
+  // then the partitions, oldest first.
   std::vector<std::pair<int64_t, RecordStore*>> Stores(const std::vector<PartitionPtr>& held);
   // Takes `p` out of use, waits for its last user, closes and destroys its file. Returns its
   // record count; kUnavailable (and the partition back in use, reopened) if another process

@@ -261,8 +261,8 @@ StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::stri
     result.blind_to = state->blind_to;
   }
 
-  // After StartOrResume: the rotation's versions are active (docs/retention.md "Expiry
-  // partitions" for why a partition created later needs no re-encryption).
+  // After StartOrResume: the rotation's versions are active (docs/keys.md "Rotation" for why a
+  // partition created later needs no re-encryption).
   MR_ASSIGN_OR_RETURN(std::vector<PartitionWork> partitions,
                       OpenPartitions(options, region, master));
   SqliteKeyStore region_key_table(*db);
