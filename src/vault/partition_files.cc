@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "common/log.h"
 #include "vault/rekey.h"
-#include "vault/store_file.h"
 
 namespace mailrelay::vault {
 
@@ -31,13 +29,7 @@ StatusOr<std::unique_ptr<keyring::KeySet>> PartitionKeys(const keyring::MasterKe
                                                          const std::string& region,
                                                          const PartitionId& id,
                                                          const std::string& path) {
-  MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
-  if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
-  const uint32_t page = PageKeyVersion(path);
-  if (page == 0) {
-    return Status::DataLoss("key-check file " + KeyCheckPath(path) +
-                            " names no valid page-key version; restore it from a backup");
-  }
+  MR_ASSIGN_OR_RETURN(const uint32_t page, SettledPageKeyVersion(path, region));
   return keyring::KeySet::Derive(root, PartitionScope(region, id), page);
 }
 

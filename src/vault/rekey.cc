@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/log.h"
 #include "vault/sqlite.h"
 #include "vault/store_file.h"
 
@@ -158,6 +159,17 @@ class RekeyLock {
 }  // namespace
 
 std::string RekeyCopyPath(const std::string& path) { return path + ".rekey"; }
+
+StatusOr<uint32_t> SettledPageKeyVersion(const std::string& path, const std::string& region) {
+  MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
+  if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
+  const uint32_t page = PageKeyVersion(path);
+  if (page == 0) {
+    return Status::DataLoss("key-check file " + KeyCheckPath(path) +
+                            " names no valid page-key version; restore it from a backup");
+  }
+  return page;
+}
 
 void SetRekeyFaultForTesting(std::function<Status(RekeyStep, const std::string& path)> fault) {
   Fault() = std::move(fault);

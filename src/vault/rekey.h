@@ -54,6 +54,11 @@ void SetRekeyFaultForTesting(std::function<Status(RekeyStep, const std::string& 
 // (vault::Vault::Open and `keys rotate` do).
 StatusOr<bool> FinishInterruptedRekey(const std::string& path);
 
+// FinishInterruptedRekey (logging vault.rekey_completed for `region` when it completed one), then
+// returns the page-key version the key-check file of `path` names: the one that opens the file
+// (docs/keys.md). kDataLoss when the key check names none.
+StatusOr<uint32_t> SettledPageKeyVersion(const std::string& path, const std::string& region);
+
 // Returns the path of the re-keyed copy ("<path>.rekey").
 std::string RekeyCopyPath(const std::string& path);
 

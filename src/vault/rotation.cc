@@ -213,14 +213,8 @@ StatusOr<RotateResult> RotateRegion(const VaultOptions& options, const std::stri
   const auto started = std::chrono::steady_clock::now();
   MR_RETURN_IF_ERROR(CheckArguments(options, region, rotate));
   const std::string path = options.data_dir + "/" + RegionFileName(region);
-  MR_ASSIGN_OR_RETURN(bool completed, FinishInterruptedRekey(path));
-  (void)completed;
+  MR_ASSIGN_OR_RETURN(const uint32_t page, SettledPageKeyVersion(path, region));
   MR_ASSIGN_OR_RETURN(keyring::MasterKey master, keyring::MasterKey::Load(options.master_key_path));
-  const uint32_t page = PageKeyVersion(path);
-  if (page == 0) {
-    return Status::DataLoss("key-check file " + KeyCheckPath(path) +
-                            " names no valid page-key version; restore it from a backup");
-  }
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
                       keyring::KeySet::Derive(master, region, page));
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db,

@@ -501,15 +501,7 @@ RecordStoreFactory SqlcipherRegionStore::Factory(std::string data_dir, bool crea
              const std::string& region, const keyring::MasterKey& master,
              WriteGuard& guard) -> StatusOr<std::unique_ptr<RecordStore>> {
     std::string path = data_dir + "/" + RegionFileName(region);
-    // A re-key (`keys rotate`) a crash interrupted is completed or discarded first; then the
-    // key-check file names the page-key version that opens the file (docs/keys.md).
-    MR_ASSIGN_OR_RETURN(bool rekeyed, FinishInterruptedRekey(path));
-    if (rekeyed) log::Warn("vault.rekey_completed").Ident("region", log::Id(region)).Emit();
-    const uint32_t page = PageKeyVersion(path);
-    if (page == 0) {
-      return Status::DataLoss("key-check file " + KeyCheckPath(path) +
-                              " names no valid page-key version; restore it from a backup");
-    }
+    MR_ASSIGN_OR_RETURN(const uint32_t page, SettledPageKeyVersion(path, region));
     MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> page_keys,
                         keyring::KeySet::Derive(master, region, page));
     MR_ASSIGN_OR_RETURN(std::unique_ptr<SqlcipherRegionStore> store,
