@@ -6,28 +6,14 @@ import datetime
 import json
 import os
 import smtplib
-import subprocess
 import unittest
 
-from harness import MAILRELAY_BIN, Endpoint, Relay
+from harness import Endpoint, Relay
+from test_sweep import iso, run
 
 DAY_MS = 86_400_000
 SENDER = "zq-part-sender@canary-partition.test"
 SUBJECT = "ZqPartitionSubjectCanary"
-
-
-def run(*args):
-    out = subprocess.run([MAILRELAY_BIN] + list(args), capture_output=True, text=True,
-                         timeout=60)
-    if out.returncode != 0:
-        raise AssertionError("mailrelay %s failed (%d): %s" % (" ".join(args), out.returncode,
-                                                               out.stderr))
-    return out
-
-
-def iso(ms):
-    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
 
 
 def day_file(expires_at_ms):
