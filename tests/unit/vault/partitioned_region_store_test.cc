@@ -1,6 +1,7 @@
 // Expiry partitions through the Vault (vault/partitioned_region_store.h): records land in the
-// file of their expiry day, reads and erasure span every file, and the sweep removes an expired
-// partition as a whole file, overwritten — or leaves it alone while another connection has it.
+// file of their expiry day, reads, erasure and key rotation span every file, and the sweep
+// removes an expired partition as a whole file, overwritten — or, while another connection has
+// it, deletes its records row by row.
 #include "vault/partitioned_region_store.h"
 
 #include <fcntl.h>
