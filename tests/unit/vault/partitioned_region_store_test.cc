@@ -72,13 +72,6 @@ class PartitionedRegionStoreTest : public testing::VaultFixture {
     auto db = OpenConnection(RegionFile(region), **keys);
     return *(*db)->QueryInt("SELECT count(*) FROM records");
   }
-  std::vector<MetadataRecord> All(Vault& v) {
-    MessageQuery q;
-    q.limit = 1000;
-    auto page = v.ListMessages(q);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    return page.ok() ? page->records : std::vector<MetadataRecord>{};
-  }
   SweepCounts MustSweep(Vault& v, int64_t now, bool dry = false) {
     auto c = v.Sweep(now, dry);
     EXPECT_TRUE(c.ok()) << c.status().ToString();

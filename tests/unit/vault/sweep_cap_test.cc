@@ -83,16 +83,7 @@ TEST(CapLimitsTest, TextRoundTripAndShorter) {
   EXPECT_FALSE(Shorter(a, a));
 }
 
-class SweepCapTest : public testing::VaultFixture {
- protected:
-  std::vector<MetadataRecord> All(Vault& v) {
-    MessageQuery q;
-    q.limit = 5000;
-    auto page = v.ListMessages(q);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    return page.ok() ? page->records : std::vector<MetadataRecord>{};
-  }
-};
+class SweepCapTest : public testing::VaultFixture {};
 
 TEST_F(SweepCapTest, AShorterPolicyAppliesToExistingRecordsAtTheNextSweep) {
   auto v = MustOpen();

@@ -24,13 +24,6 @@ constexpr int64_t kDay = 86'400'000;
 
 class SweepTest : public testing::VaultFixture {
  protected:
-  std::vector<MetadataRecord> All(Vault& v) {
-    MessageQuery q;
-    q.limit = 1000;
-    auto page = v.ListMessages(q);
-    EXPECT_TRUE(page.ok()) << page.status().ToString();
-    return page.ok() ? page->records : std::vector<MetadataRecord>{};
-  }
   // `n` us records, all expiring at `expires_at_ms`.
   static std::vector<MetadataRecord> UsRecordsExpiringAt(int n, int64_t expires_at_ms) {
     std::vector<MetadataRecord> recs;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "../keyring/temp_dir.h"
 #include "common/ids.h"
@@ -40,6 +41,14 @@ class VaultFixture : public ::testing::Test {
   }
   VaultOptions Options(bool create = true) const {
     return VaultOptions{DataDir(), {"us", "eu", "ap"}, KeyPath(), create};
+  }
+  // Every record of `v` (up to 5,000), newest first, through the public read path.
+  std::vector<MetadataRecord> All(Vault& v) {
+    MessageQuery q;
+    q.limit = 5000;
+    auto page = v.ListMessages(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->records : std::vector<MetadataRecord>{};
   }
   std::unique_ptr<Vault> MustOpen(bool create = true) {
     auto v = Vault::Open(Options(create));
