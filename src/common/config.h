@@ -87,7 +87,8 @@ struct Config {
   // How often `serve` sweeps expired records (docs/retention.md); at most a day, so a record
   // outlives its lifetime by less than that.
   int sweep_interval_s = 600;
-  // New records go to expiry partitions of this many days, removed whole by the sweep; 0: off.
+  // New records go to expiry partitions of this many days, removed whole by the sweep, their
+  // expiries rounded down to a partition's end (common/retention.h); 0: off.
   int partition_days = 0;
   ConfigRetention retention;
   std::string policy_dir;

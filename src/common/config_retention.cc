@@ -142,6 +142,20 @@ Status ApplyConfigRetention(const Config& config, PolicySet& policy) {
     }
     shorter.region_overrides[region] = Shorter(in_force.For(region), config_lifetimes);
   }
+  // Rounding to partition ends takes up to partition_days off each record's life: a record
+  // must still outlive its receipt.
+  for (const std::string& region : policy.region_ids) {
+    const int days = shorter.For(region).record_days;
+    if (config.partition_days > 0 && config.partition_days >= days) {
+      return Status::FailedPrecondition(
+          config.source + ": at /retention/partition_days: partitions of " +
+          std::to_string(config.partition_days) + " days are not shorter than region " + region +
+          "'s record lifetime of " + std::to_string(days) +
+          " days; expiries are rounded down to a partition's end, so use at most " +
+          std::to_string(days - 1));
+    }
+  }
+  shorter.expiry_round_days = config.partition_days;
   in_force = std::move(shorter);
   return Status::Ok();
 }

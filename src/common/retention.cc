@@ -38,6 +38,10 @@ RecordExpiry RetentionPolicy::ExpiryFor(std::string_view region, int64_t receive
   Lifetimes l = For(region);
   RecordExpiry e;
   e.record_ms = received_ms + int64_t{l.record_days} * kMsPerDay;
+  if (expiry_round_days > 0) {
+    const int64_t span_ms = int64_t{expiry_round_days} * kMsPerDay;
+    e.record_ms -= ((e.record_ms % span_ms) + span_ms) % span_ms;
+  }
   for (const auto& [field, days] : l.field_days) {
     int64_t at = received_ms + int64_t{days} * kMsPerDay;
     if (at < e.record_ms) e.fields_ms[field] = at;

@@ -45,6 +45,11 @@ class RetentionPolicy {
   Lifetimes default_lifetimes;
   // Each region's own entry as written (record_days 0 = the default's).
   std::map<std::string, Lifetimes, std::less<>> region_overrides;
+  // With expiry partitions (the config's retention.partition_days N, vault/partition_layout.h):
+  // record expiries are rounded down to a multiple of N days from the epoch (UTC), which is
+  // where a partition ends, so all of a partition's records expire at once and the sweep
+  // removes its file whole. A record then lives more than its lifetime − N days. 0: exact.
+  int expiry_round_days = 0;
   std::string source;  // the file it came from, or "<built-in policy/retention.json>"
 };
 

@@ -20,15 +20,14 @@ std::string DayText(int64_t day) {
 }  // namespace
 
 PartitionId PartitionFor(int64_t expires_at_ms, int span_days) {
-  const int64_t day = FloorDiv(expires_at_ms, kMsPerDay);
+  // A span holds (start, end]: the expiry at a boundary is the earlier span's last.
+  const int64_t day = FloorDiv(expires_at_ms - 1, kMsPerDay);
   return {FloorDiv(day, span_days) * span_days, span_days};
 }
 
 int64_t PartitionEndMs(const PartitionId& p) { return (p.first_day + p.span_days) * kMsPerDay; }
 
-bool PartitionExpired(const PartitionId& p, int64_t now_ms) {
-  return PartitionEndMs(p) - 1 <= now_ms;
-}
+bool PartitionExpired(const PartitionId& p, int64_t now_ms) { return PartitionEndMs(p) <= now_ms; }
 
 std::string PartitionFileName(const PartitionId& p) {
   return DayText(p.first_day) + "+" + std::to_string(p.span_days) + ".db";

@@ -1,5 +1,6 @@
 """Expiry partitions through a real `mailrelay serve` (retention.partition_days = 1): records
-land in the file of their expiry day under vault-<region>.d/, nothing personal is in any byte of
+expire at the UTC midnight before their 30 days are up and land in the file of the day that
+midnight ends, under vault-<region>.d/, nothing personal is in any byte of
 it, history and export read them, and `mailrelay sweep --now` past the day deletes them row by
 row while serve holds the file, then removes the file whole once serve is stopped."""
 import datetime
@@ -17,7 +18,8 @@ SUBJECT = "ZqPartitionSubjectCanary"
 
 
 def day_file(expires_at_ms):
-    day = datetime.datetime.fromtimestamp(expires_at_ms / 1000, datetime.timezone.utc)
+    """The partition holding an expiry: the day by whose end (midnight included) it falls."""
+    day = datetime.datetime.fromtimestamp((expires_at_ms - 1) / 1000, datetime.timezone.utc)
     return day.strftime("%Y-%m-%d") + "+1.db"
 
 
@@ -43,7 +45,7 @@ class PartitionTest(unittest.TestCase):
         return json.loads(run("sweep", "--config", self.relay.config_path, "--now",
                               iso(now_ms)).stdout)
 
-    def test_records_go_to_their_expiry_day_and_the_sweep_removes_the_file(self):
+    def test_records_expire_at_their_days_end_and_the_sweep_removes_the_file(self):
         self.send("a@ok2.test")
         self.send("b@ok2.test")
         self.send("c@eu.test")
@@ -52,6 +54,12 @@ class PartitionTest(unittest.TestCase):
         self.assertEqual(len(records), 3)
         us = [r for r in records if r["region"] == "us"]
         expires = max(r["expires_at_ms"] for r in records)
+        for r in records:
+            # Rounded down to midnight UTC: between 29 and 30 days after receipt.
+            self.assertEqual(r["expires_at_ms"] % DAY_MS, 0, r)
+            lived = r["expires_at_ms"] - r["received_at_ms"]
+            self.assertGreater(lived, 29 * DAY_MS, r)
+            self.assertLessEqual(lived, 30 * DAY_MS, r)
         self.assertEqual(len({day_file(r["expires_at_ms"]) for r in records}), 1,
                          "the three records were received across midnight: run again")
         self.assertEqual(self.partitions("us"), [day_file(us[0]["expires_at_ms"])])

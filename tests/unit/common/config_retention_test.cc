@@ -88,6 +88,24 @@ TEST(ConfigRetentionTest, ALifetimeLongerThanThePolicysIsRefusedNamingIt) {
   EXPECT_THAT(s.message(), HasSubstr("the config may only shorten lifetimes"));
 }
 
+TEST(ConfigRetentionTest, PartitionsRoundExpiriesDownToTheirEnds) {
+  PolicySet p = BuiltinPolicy();
+  ASSERT_TRUE(ApplyConfigRetention(WithRetention({{"partition_days", 1}}), p).ok());
+  EXPECT_EQ(p.retention_policy.expiry_round_days, 1);
+  EXPECT_EQ(p.retention_policy.ExpiryFor("us", kMsPerDay + 1).record_ms, 31 * kMsPerDay);
+}
+
+TEST(ConfigRetentionTest, PartitionsAsLongAsARecordLifetimeAreRefused) {
+  PolicySet p = BuiltinPolicy();
+  Status s = ApplyConfigRetention(
+      WithRetention({{"partition_days", 10}, {"regions", {{"ap", {{"record_days", 10}}}}}}), p);
+  ASSERT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("c.json: at /retention/partition_days: partitions of 10 days "
+                                     "are not shorter than region ap's record lifetime of 10 "
+                                     "days"));
+  EXPECT_THAT(s.message(), HasSubstr("use at most 9"));
+}
+
 TEST(ConfigRetentionTest, AnUnlistedRegionIsRefused) {
   PolicySet p = BuiltinPolicy();
   Status s = ApplyConfigRetention(WithRetention({{"regions", {{"ca", {{"record_days", 5}}}}}}), p);

@@ -61,6 +61,22 @@ TEST(RetentionTest, ExpiryFromReceivedTimeSkipsFieldsThatOutliveTheRecord) {
   EXPECT_EQ(e.fields_ms.at("sender_ip"), 1000 + kMsPerDay);
 }
 
+TEST(RetentionTest, PartitionRoundingEndsARecordAtTheSpanBoundaryBeforeItsLifetime) {
+  RetentionPolicy p = Policy(R"({
+    "default": {"record_days": 5, "fields": {"sender_ip": 1}}
+  })");
+  p.expiry_round_days = 2;
+  const int64_t received = 10 * kMsPerDay + 3600'000;  // day 10, 01:00
+  RecordExpiry e = p.ExpiryFor("us", received);
+  EXPECT_EQ(e.record_ms, 14 * kMsPerDay);  // day 15 01:00 rounded down to a multiple of 2 days
+  EXPECT_EQ(e.fields_ms.at("sender_ip"), received + kMsPerDay);  // fields stay exact
+  // On a boundary already: unchanged.
+  EXPECT_EQ(p.ExpiryFor("us", 9 * kMsPerDay).record_ms, 14 * kMsPerDay);
+  // A field the rounding makes outlive its record goes with the record.
+  p.default_lifetimes.field_days["sender_ip"] = 4;
+  EXPECT_EQ(p.ExpiryFor("us", received).fields_ms.count("sender_ip"), 0u);
+}
+
 TEST(RetentionTest, SchemaViolationsNameFileAndPointer) {
   struct Case {
     const char* doc;

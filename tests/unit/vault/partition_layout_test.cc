@@ -10,24 +10,26 @@ namespace {
 // 2026-12-07T00:00:00Z, day 20794 since the epoch.
 constexpr int64_t kDec7 = 1'796'601'600'000;
 
-TEST(PartitionLayoutTest, AnExpiryFallsInTheDayItIsIn) {
-  EXPECT_EQ(PartitionFor(kDec7, 1), (PartitionId{20794, 1}));
+TEST(PartitionLayoutTest, AnExpiryFallsInTheDayByWhoseEndItIsDue) {
+  EXPECT_EQ(PartitionFor(kDec7 + 1, 1), (PartitionId{20794, 1}));
   EXPECT_EQ(PartitionFor(kDec7 + kMsPerDay - 1, 1), (PartitionId{20794, 1}));
-  EXPECT_EQ(PartitionFor(kDec7 - 1, 1), (PartitionId{20793, 1}));
+  // Midnight is the end of the day before: a rounded-down expiry shares its file's end.
+  EXPECT_EQ(PartitionFor(kDec7 + kMsPerDay, 1), (PartitionId{20794, 1}));
+  EXPECT_EQ(PartitionFor(kDec7, 1), (PartitionId{20793, 1}));
 }
 
 TEST(PartitionLayoutTest, SpansAreAlignedOnMultiplesOfTheirLength) {
   EXPECT_EQ(PartitionFor(kDec7, 7), (PartitionId{20790, 7}));  // 20790 = 7 × 2970
-  EXPECT_EQ(PartitionFor(kDec7 + 2 * kMsPerDay, 7), (PartitionId{20790, 7}));
-  EXPECT_EQ(PartitionFor(kDec7 + 3 * kMsPerDay, 7), (PartitionId{20797, 7}));
+  EXPECT_EQ(PartitionFor(kDec7 + 3 * kMsPerDay, 7), (PartitionId{20790, 7}));
+  EXPECT_EQ(PartitionFor(kDec7 + 3 * kMsPerDay + 1, 7), (PartitionId{20797, 7}));
 }
 
 TEST(PartitionLayoutTest, ExpiredOnlyOnceItsLastPossibleExpiryIsDue) {
   const PartitionId p{20794, 1};
   EXPECT_EQ(PartitionEndMs(p), kDec7 + kMsPerDay);
-  EXPECT_FALSE(PartitionExpired(p, kDec7 + kMsPerDay - 2));
-  // A record expiring at the last millisecond is due then (expires_at_ms <= now).
-  EXPECT_TRUE(PartitionExpired(p, kDec7 + kMsPerDay - 1));
+  EXPECT_FALSE(PartitionExpired(p, kDec7 + kMsPerDay - 1));
+  // A record expiring at the end is due then (expires_at_ms <= now).
+  EXPECT_TRUE(PartitionExpired(p, kDec7 + kMsPerDay));
 }
 
 TEST(PartitionLayoutTest, FileNamesRoundTrip) {

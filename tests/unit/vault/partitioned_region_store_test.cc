@@ -1,7 +1,7 @@
 // Expiry partitions through the Vault (vault/partitioned_region_store.h): records land in the
-// file of their expiry day, reads, erasure and key rotation span every file, and the sweep
-// removes an expired partition as a whole file, overwritten — or, while another connection has
-// it, deletes its records row by row.
+// file of the day by whose end they expire, reads, erasure and key rotation span every file, and
+// the sweep removes an expired partition as a whole file, overwritten — or, while another
+// connection has it, deletes its records row by row.
 #include "vault/partitioned_region_store.h"
 
 #include <fcntl.h>
@@ -41,9 +41,12 @@ class PartitionedRegionStoreTest : public testing::VaultFixture {
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return v.ok() ? std::move(v).value() : nullptr;
   }
-  std::string PartitionPath(const std::string& region, int64_t expires_at_ms) const {
+  // The one-day partition named by the day that starts at `day_ms` (its records expire after
+  // day_ms, by day_ms + kDay).
+  static PartitionId DayPartition(int64_t day_ms) { return {day_ms / kDay, 1}; }
+  std::string PartitionPath(const std::string& region, int64_t day_ms) const {
     return DataDir() + "/" + PartitionDirName(region) + "/" +
-           PartitionFileName(PartitionFor(expires_at_ms, 1));
+           PartitionFileName(DayPartition(day_ms));
   }
   // A us record received at `received` that expires at `expires`; `n` makes it distinct.
   static MetadataRecord UsRecord(int n, int64_t received, int64_t expires) {
@@ -53,18 +56,17 @@ class PartitionedRegionStoreTest : public testing::VaultFixture {
   }
   // A raw connection to a partition file, as another process would open it (with the page-key
   // version its key check names).
-  std::unique_ptr<Db> ConnectPartition(const std::string& region, int64_t expires_at_ms) {
+  std::unique_ptr<Db> ConnectPartition(const std::string& region, int64_t day_ms) {
     auto master = keyring::MasterKey::Load(KeyPath());
     auto root = PartitionRoot(*master, region);
-    auto keys = PartitionKeys(*root, region, PartitionFor(expires_at_ms, 1),
-                              PartitionPath(region, expires_at_ms));
+    auto keys = PartitionKeys(*root, region, DayPartition(day_ms), PartitionPath(region, day_ms));
     EXPECT_TRUE(keys.ok()) << keys.status().ToString();
-    auto db = OpenConnection(PartitionPath(region, expires_at_ms), **keys);
+    auto db = OpenConnection(PartitionPath(region, day_ms), **keys);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return db.ok() ? std::move(db).value() : nullptr;
   }
-  int64_t CountIn(const std::string& region, int64_t expires_at_ms) {
-    return *ConnectPartition(region, expires_at_ms)->QueryInt("SELECT count(*) FROM records");
+  int64_t CountIn(const std::string& region, int64_t day_ms) {
+    return *ConnectPartition(region, day_ms)->QueryInt("SELECT count(*) FROM records");
   }
   int64_t CountInRegionFile(const std::string& region) {
     auto master = keyring::MasterKey::Load(KeyPath());
@@ -77,15 +79,16 @@ class PartitionedRegionStoreTest : public testing::VaultFixture {
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? (*c)["us"] : SweepCounts{};
   }
-  // Two records expiring on day 0, one on day 1, each a message of its own.
+  // Two records expiring by the end of day 0 (the second at its end, as a rounded-down expiry
+  // does), one on day 1, each a message of its own.
   void CommitThreeOverTwoDays(Vault& v) {
     ASSERT_TRUE(v.Commit({UsRecord(1, kDay0 - 30 * kDay, kDay0 + 10)}).ok());
-    ASSERT_TRUE(v.Commit({UsRecord(2, kDay0 - 30 * kDay + 1, kDay0 + kDay - 1)}).ok());
+    ASSERT_TRUE(v.Commit({UsRecord(2, kDay0 - 29 * kDay - 1, kDay0 + kDay)}).ok());
     ASSERT_TRUE(v.Commit({UsRecord(3, kDay0 - 29 * kDay, kDay0 + kDay + 5)}).ok());
   }
 };
 
-TEST_F(PartitionedRegionStoreTest, RecordsLandInTheFileOfTheirExpiryDay) {
+TEST_F(PartitionedRegionStoreTest, RecordsLandInTheFileOfTheDayByWhoseEndTheyExpire) {
   auto v = MustOpenPartitioned();
   CommitThreeOverTwoDays(*v);
   EXPECT_EQ(CountIn("us", kDay0), 2);
@@ -157,13 +160,13 @@ TEST_F(PartitionedRegionStoreTest, SweepRemovesAPartitionWholeOnceItsLastExpiryI
   auto v = MustOpenPartitioned();
   CommitThreeOverTwoDays(*v);
   const std::string day0 = PartitionPath("us", kDay0);
-  // Before the day's last millisecond: record 1 is due and goes row by row; the file stays.
-  SweepCounts before = MustSweep(*v, kDay0 + kDay - 2);
+  // Before the day's end: record 1 is due and goes row by row; the file stays.
+  SweepCounts before = MustSweep(*v, kDay0 + kDay - 1);
   EXPECT_EQ(before.records_deleted, 1);
   EXPECT_EQ(before.partitions_dropped, 0);
   EXPECT_TRUE(std::filesystem::exists(day0));
 
-  SweepCounts dry = MustSweep(*v, kDay0 + kDay - 1, /*dry=*/true);
+  SweepCounts dry = MustSweep(*v, kDay0 + kDay, /*dry=*/true);
   EXPECT_EQ(dry.records_deleted, 1);
   EXPECT_EQ(dry.partitions_dropped, 1);
   EXPECT_TRUE(std::filesystem::exists(day0));
@@ -173,7 +176,7 @@ TEST_F(PartitionedRegionStoreTest, SweepRemovesAPartitionWholeOnceItsLastExpiryI
   ASSERT_GE(fd, 0);
   const off_t size = ::lseek(fd, 0, SEEK_END);
   ASSERT_GT(size, 0);
-  SweepCounts swept = MustSweep(*v, kDay0 + kDay - 1);
+  SweepCounts swept = MustSweep(*v, kDay0 + kDay);
   EXPECT_EQ(swept.records_deleted, 1);
   EXPECT_EQ(swept.partitions_dropped, 1);
   EXPECT_TRUE(swept.space_freed);
@@ -193,11 +196,11 @@ TEST_F(PartitionedRegionStoreTest, SweepRemovesAPartitionWholeOnceItsLastExpiryI
 TEST_F(PartitionedRegionStoreTest, ARecordForADroppedPartitionGoesToTheRegionFile) {
   auto v = MustOpenPartitioned();
   CommitThreeOverTwoDays(*v);
-  MustSweep(*v, kDay0 + kDay - 1);
+  MustSweep(*v, kDay0 + kDay);
   ASSERT_TRUE(v->Commit({UsRecord(9, kDay0 - 30 * kDay + 5, kDay0 + 20)}).ok());
   EXPECT_EQ(CountInRegionFile("us"), 1);
   EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
-  EXPECT_EQ(MustSweep(*v, kDay0 + kDay - 1).records_deleted, 1);
+  EXPECT_EQ(MustSweep(*v, kDay0 + kDay).records_deleted, 1);
 }
 
 TEST_F(PartitionedRegionStoreTest, APartitionAnotherConnectionHoldsIsSweptRowByRowThenDropped) {
@@ -206,7 +209,7 @@ TEST_F(PartitionedRegionStoreTest, APartitionAnotherConnectionHoldsIsSweptRowByR
   {
     std::unique_ptr<Db> other = ConnectPartition("us", kDay0);
     ASSERT_TRUE(other->QueryInt("SELECT count(*) FROM records").ok());
-    SweepCounts busy = MustSweep(*v, kDay0 + kDay - 1);
+    SweepCounts busy = MustSweep(*v, kDay0 + kDay);
     EXPECT_EQ(busy.partitions_dropped, 0);
     EXPECT_EQ(busy.records_deleted, 2);
     EXPECT_TRUE(std::filesystem::exists(PartitionPath("us", kDay0)));
@@ -215,7 +218,7 @@ TEST_F(PartitionedRegionStoreTest, APartitionAnotherConnectionHoldsIsSweptRowByR
     EXPECT_EQ(left[0].message_id_ref, "msg3");
     EXPECT_EQ(*other->QueryInt("SELECT count(*) FROM records"), 0);
   }
-  SweepCounts freed = MustSweep(*v, kDay0 + kDay - 1);
+  SweepCounts freed = MustSweep(*v, kDay0 + kDay);
   EXPECT_EQ(freed.partitions_dropped, 1);
   EXPECT_EQ(freed.records_deleted, 0);
   EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
@@ -244,7 +247,7 @@ TEST_F(PartitionedRegionStoreTest, PartitionsOffStillReadsAndSweepsThoseThere) {
   EXPECT_EQ(All(*v).size(), 3u);
   ASSERT_TRUE(v->Commit({UsRecord(4, kDay0, kDay0 + 3 * kDay)}).ok());
   EXPECT_EQ(CountInRegionFile("us"), 1);
-  EXPECT_EQ(MustSweep(*v, kDay0 + kDay - 1).partitions_dropped, 1);
+  EXPECT_EQ(MustSweep(*v, kDay0 + kDay).partitions_dropped, 1);
 }
 
 TEST_F(PartitionedRegionStoreTest, KeyRotationReencryptsAndReKeysEveryFile) {
@@ -269,9 +272,9 @@ TEST_F(PartitionedRegionStoreTest, KeyRotationReencryptsAndReKeysEveryFile) {
   EXPECT_TRUE(rest->finished);
   EXPECT_EQ(rest->rekey, RekeyOutcome::kDone);
   EXPECT_EQ(first->records + rest->records, 5u);
-  for (int64_t expires : {kDay0, kDay0 + kDay}) {
-    EXPECT_EQ(PageKeyVersion(PartitionPath("us", expires)), 2u);
-    auto db = ConnectPartition("us", expires);
+  for (int64_t day : {kDay0, kDay0 + kDay}) {
+    EXPECT_EQ(PageKeyVersion(PartitionPath("us", day)), 2u);
+    auto db = ConnectPartition("us", day);
     EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM records WHERE key_version < 2"), 0);
     EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM meta WHERE name LIKE 'rotation.%'"), 0);
   }
@@ -311,9 +314,9 @@ TEST_F(PartitionedRegionStoreTest, CommitsIntoPartitionsDuringARotationStayReada
   // Every record, written before, during or after, opens under the versions left.
   std::vector<MetadataRecord> all = All(*v);
   EXPECT_EQ(all.size(), static_cast<size_t>(committed.load() + 4));
-  for (int64_t expires : {kDay0, kDay0 + kDay}) {
-    EXPECT_EQ(*ConnectPartition("us", expires)
-                   ->QueryInt("SELECT count(*) FROM records WHERE key_version < 2"),
+  for (int64_t day : {kDay0, kDay0 + kDay}) {
+    EXPECT_EQ(*ConnectPartition("us", day)->QueryInt(
+                  "SELECT count(*) FROM records WHERE key_version < 2"),
               0);
   }
 }
