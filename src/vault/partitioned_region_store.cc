@@ -23,6 +23,10 @@ namespace {
 constexpr int kRowBits = 38;
 constexpr int64_t kRowMask = (int64_t{1} << kRowBits) - 1;
 
+// A partition no commit or read used for this long is closed at the end of a sweep (serve's
+// every 10 minutes by default): in steady state only the file being written stays open.
+constexpr auto kIdleBeforeClose = std::chrono::minutes(5);
+
 int64_t TagOf(const PartitionId& id) { return id.first_day * 32 + id.span_days; }
 
 void Add(SweepCounts& total, const SweepCounts& c) {
@@ -82,7 +86,7 @@ RecordStoreFactory PartitionedRegionStore::Factory(std::string data_dir, int spa
     std::unique_ptr<PartitionedRegionStore> store(
         new PartitionedRegionStore(data_dir + "/" + PartitionDirName(region), region, span_days,
                                    std::move(root), guard, std::move(base)));
-    MR_RETURN_IF_ERROR(store->OpenExisting());
+    MR_RETURN_IF_ERROR(store->FindExisting());
     return std::unique_ptr<RecordStore>(std::move(store));
   };
 }
@@ -94,6 +98,10 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
                                     std::strerror(errno));
   }
   const std::string path = dir_ + "/" + PartitionFileName(id);
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) {
+    return Status::NotFound("vault partition " + path + " is gone");
+  }
   // A new file gets page-key version 1: PartitionKeys reads no key check then.
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
                       PartitionKeys(root_, region_, id, path));
@@ -102,7 +110,7 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
   return std::make_shared<Partition>(Partition{id, std::move(store)});
 }
 
-Status PartitionedRegionStore::OpenExisting() {
+Status PartitionedRegionStore::FindExisting() {
   std::error_code ec;
   if (!std::filesystem::exists(dir_, ec)) return Status::Ok();
   MR_ASSIGN_OR_RETURN(int finished, FinishInterruptedDrops(dir_));
@@ -113,12 +121,48 @@ Status PartitionedRegionStore::OpenExisting() {
         .Emit();
   }
   MR_ASSIGN_OR_RETURN(std::vector<PartitionId> found, ListPartitions(dir_));
-  for (const PartitionId& id : found) {
-    MR_ASSIGN_OR_RETURN(PartitionPtr p, OpenPartition(id, /*create=*/false));
-    std::lock_guard lock(mu_);
-    partitions_.emplace(id, std::move(p));
-  }
+  std::lock_guard lock(mu_);
+  for (const PartitionId& id : found) partitions_.emplace(id, Slot{});
   return Status::Ok();
+}
+
+StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::Acquire(
+    const PartitionId& id, bool touch, bool create) {
+  // Whether `id` may be (re)entered into the set: never once dropped.
+  auto admissible = [&] { return PartitionEndMs(id) > dropped_before_ms_; };
+  auto use = [&](Slot& slot) {
+    if (touch) slot.last_used = Clock::now();
+    return slot.open;
+  };
+  {
+    std::lock_guard lock(mu_);
+    auto it = partitions_.find(id);
+    if (it == partitions_.end() && !(create && admissible())) return PartitionPtr();
+    if (it != partitions_.end() && it->second.open) return use(it->second);
+  }
+  std::lock_guard opening(open_mu_);
+  {
+    std::lock_guard lock(mu_);  // another thread may have opened it meanwhile
+    auto it = partitions_.find(id);
+    if (it == partitions_.end() && !(create && admissible())) return PartitionPtr();
+    if (it != partitions_.end() && it->second.open) return use(it->second);
+  }
+  StatusOr<PartitionPtr> opened = OpenPartition(id, create);
+  std::lock_guard lock(mu_);
+  auto it = partitions_.find(id);
+  if (opened.status().code() == StatusCode::kNotFound) {
+    if (it != partitions_.end()) partitions_.erase(it);  // another process removed the file
+    return PartitionPtr();
+  }
+  if (!opened.ok()) return opened.status();
+  if (it == partitions_.end()) {
+    // Dropped while it opened: the copy closes before open_mu_ is released, which the drop
+    // waits for.
+    if (!(create && admissible())) return PartitionPtr();
+    it = partitions_.emplace(id, Slot{}).first;
+  }
+  it->second.open = std::move(*opened);
+  return use(it->second);
 }
 
 std::string PartitionedRegionStore::Describe() const {
@@ -138,13 +182,8 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::TargetFor
   for (const StoredRecord& r : records) {
     if (PartitionFor(r.expires_at_ms, span_days_) != id) return PartitionPtr();
   }
-  std::lock_guard lock(mu_);
-  // A dropped partition is never created again: its late records are swept row by row.
-  if (PartitionEndMs(id) <= dropped_before_ms_) return PartitionPtr();
-  if (auto it = partitions_.find(id); it != partitions_.end()) return it->second;
-  MR_ASSIGN_OR_RETURN(PartitionPtr p, OpenPartition(id, /*create=*/true));
-  partitions_.emplace(id, p);
-  return p;
+  // nullptr for a dropped partition, never created again: its late records are swept row by row.
+  return Acquire(id, /*touch=*/true, /*create=*/true);
 }
 
 void PartitionedRegionStore::Enqueue(CommitBatch* batch) {
@@ -179,21 +218,31 @@ Status PartitionedRegionStore::Wait(CommitBatch* batch) {
 GroupCommitter::Stats PartitionedRegionStore::commit_stats() const {
   GroupCommitter::Stats total = base_->commit_stats();
   std::lock_guard lock(mu_);
-  total.groups += dropped_stats_.groups;
-  total.batches += dropped_stats_.batches;
-  for (const auto& [id, p] : partitions_) {
-    GroupCommitter::Stats s = p->store->commit_stats();
+  total.groups += closed_stats_.groups;
+  total.batches += closed_stats_.batches;
+  for (const auto& [id, slot] : partitions_) {
+    if (!slot.open) continue;
+    GroupCommitter::Stats s = slot.open->store->commit_stats();
     total.groups += s.groups;
     total.batches += s.batches;
   }
   return total;
 }
 
-std::vector<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::Snapshot() const {
+std::vector<PartitionId> PartitionedRegionStore::Ids() const {
   std::lock_guard lock(mu_);
-  std::vector<PartitionPtr> out;
+  std::vector<PartitionId> out;
   out.reserve(partitions_.size());
-  for (const auto& [id, p] : partitions_) out.push_back(p);
+  for (const auto& [id, slot] : partitions_) out.push_back(id);
+  return out;
+}
+
+StatusOr<std::vector<PartitionedRegionStore::PartitionPtr>> PartitionedRegionStore::OpenAll() {
+  std::vector<PartitionPtr> out;
+  for (const PartitionId& id : Ids()) {
+    MR_ASSIGN_OR_RETURN(PartitionPtr p, Acquire(id, /*touch=*/true, /*create=*/false));
+    if (p) out.push_back(std::move(p));
+  }
   return out;
 }
 
@@ -206,7 +255,7 @@ std::vector<std::pair<int64_t, RecordStore*>> PartitionedRegionStore::Stores(
 
 StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::List(
     const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   std::vector<StoredRecord> out;
   for (const auto& [tag, store] : Stores(held)) {
     MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> page, store->List(query, after, limit));
@@ -220,7 +269,7 @@ StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::List(
 
 StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::FindByIndexPrefix(
     std::string_view prefix) {
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   std::vector<StoredRecord> out;
   for (const auto& [tag, store] : Stores(held)) {
     MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> found, store->FindByIndexPrefix(prefix));
@@ -231,7 +280,7 @@ StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::FindByIndexPrefix(
 
 StatusOr<std::vector<EraseCandidate>> PartitionedRegionStore::EraseCandidates(
     std::string_view prefix) {
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   std::vector<EraseCandidate> out;
   for (const auto& [tag, store] : Stores(held)) {
     MR_ASSIGN_OR_RETURN(std::vector<EraseCandidate> found, store->EraseCandidates(prefix));
@@ -251,7 +300,7 @@ StatusOr<uint64_t> PartitionedRegionStore::DeleteRows(const std::vector<int64_t>
                                                       size_t batch) {
   std::map<int64_t, std::vector<int64_t>> by_tag;
   for (int64_t row : rows) by_tag[row >> kRowBits].push_back(row & kRowMask);
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   uint64_t deleted = 0;
   for (const auto& [tag, store] : Stores(held)) {
     auto it = by_tag.find(tag);
@@ -263,7 +312,7 @@ StatusOr<uint64_t> PartitionedRegionStore::DeleteRows(const std::vector<int64_t>
 }
 
 StatusOr<bool> PartitionedRegionStore::ReclaimSpace() {
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   bool freed = true;
   for (const auto& [tag, store] : Stores(held)) {
     MR_ASSIGN_OR_RETURN(bool f, store->ReclaimSpace());
@@ -273,40 +322,72 @@ StatusOr<bool> PartitionedRegionStore::ReclaimSpace() {
 }
 
 Status PartitionedRegionStore::Verify() {
-  const std::vector<PartitionPtr> held = Snapshot();
+  MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
   for (const auto& [tag, store] : Stores(held)) MR_RETURN_IF_ERROR(store->Verify());
   return Status::Ok();
 }
 
-StatusOr<int64_t> PartitionedRegionStore::Drop(PartitionPtr p) {
+StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
+  PartitionPtr p;
   {
     std::lock_guard lock(mu_);
-    partitions_.erase(p->id);
-    dropped_before_ms_ = std::max(dropped_before_ms_, PartitionEndMs(p->id));
+    auto it = partitions_.find(id);
+    if (it == partitions_.end()) return Status::NotFound("vault partition dropped already");
+    p = std::move(it->second.open);
+    partitions_.erase(it);
+    dropped_before_ms_ = std::max(dropped_before_ms_, PartitionEndMs(id));
   }
-  // Readers and commits that took it before it left the map finish first (a commit into an
-  // expired partition is rare: a record written already past its expiry).
-  while (p.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  { std::lock_guard barrier(open_mu_); }  // an open of it in flight has seen it gone and closed
+  if (p) {
+    // Readers and commits that took it before it left the set finish first (a commit into an
+    // expired partition is rare: a record written already past its expiry).
+    while (p.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  } else {
+    MR_ASSIGN_OR_RETURN(p, OpenPartition(id, /*create=*/false));  // to count what goes
+  }
   MR_ASSIGN_OR_RETURN(int64_t records, p->store->RecordCount());
   const std::string path = p->store->path();
   {
     GroupCommitter::Stats s = p->store->commit_stats();
     std::lock_guard lock(mu_);
-    dropped_stats_.groups += s.groups;
-    dropped_stats_.batches += s.batches;
+    closed_stats_.groups += s.groups;
+    closed_stats_.batches += s.batches;
   }
-  p->store.reset();  // closes this process's connections: the file must be ours alone
+  p.reset();  // closes this process's connections: the file must be ours alone
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                      PartitionKeys(root_, region_, p->id, path));
+                      PartitionKeys(root_, region_, id, path));
   Status destroyed = DestroyPartitionFile(path, *keys);
   if (!destroyed.ok()) {
-    // Back in use, untouched: readers see its records until a later sweep can drop it.
-    MR_ASSIGN_OR_RETURN(PartitionPtr again, OpenPartition(p->id, /*create=*/false));
+    // Back in the set, closed and untouched: readers see its records until a later sweep can
+    // drop it.
     std::lock_guard lock(mu_);
-    partitions_.emplace(p->id, std::move(again));
+    partitions_.emplace(id, Slot{});
     return destroyed;
   }
   return records;
+}
+
+void PartitionedRegionStore::CloseIdle() {
+  const Clock::time_point cutoff = Clock::now() - kIdleBeforeClose;
+  std::vector<PartitionPtr> closing;  // closed when it goes: outside mu_, which commits take
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, slot] : partitions_) {
+      // use_count 1: only the set holds it, so no commit is pending in it and no read runs.
+      if (slot.open && slot.open.use_count() == 1 && slot.last_used < cutoff) {
+        GroupCommitter::Stats s = slot.open->store->commit_stats();
+        closed_stats_.groups += s.groups;
+        closed_stats_.batches += s.batches;
+        closing.push_back(std::move(slot.open));
+      }
+    }
+  }
+  if (!closing.empty()) {
+    log::Info("vault.partitions_closed")
+        .Ident("region", log::Id(region_))
+        .Num("files", static_cast<int64_t>(closing.size()))
+        .Emit();
+  }
 }
 
 StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run,
@@ -314,22 +395,27 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
                                                     const SweepProgress& progress) {
   SweepCounts total;
   total.space_freed = true;
-  std::vector<PartitionPtr> held = Snapshot();
-  std::vector<PartitionPtr> live;
+  std::vector<PartitionId> live;
   // Whole files first: a partition past its last expiry holds nothing a sweep would keep.
-  for (PartitionPtr& p : held) {
-    if (!PartitionExpired(p->id, now_ms)) {
-      live.push_back(std::move(p));
+  for (const PartitionId& id : Ids()) {
+    if (!PartitionExpired(id, now_ms)) {
+      live.push_back(id);
       continue;
     }
-    const PartitionId id = p->id;
-    StatusOr<int64_t> records = dry_run ? p->store->RecordCount() : Drop(std::move(p));
+    StatusOr<int64_t> records = Status::Ok();
+    if (dry_run) {
+      MR_ASSIGN_OR_RETURN(PartitionPtr p, Acquire(id, /*touch=*/false, /*create=*/false));
+      if (!p) continue;
+      records = p->store->RecordCount();
+    } else {
+      records = Drop(id);
+    }
+    if (records.status().code() == StatusCode::kNotFound) continue;  // another process took it
     if (records.status().code() == StatusCode::kUnavailable) {
       // Another process has the file open (`mailrelay sweep` beside `serve`): its records go
       // row by row instead, and the file at a later sweep.
       log::Warn("vault.partition_busy").Ident("region", log::Id(region_)).Emit();
-      std::lock_guard lock(mu_);
-      if (auto it = partitions_.find(id); it != partitions_.end()) live.push_back(it->second);
+      live.push_back(id);
       continue;
     }
     if (!records.ok()) return records.status();
@@ -337,12 +423,9 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
     total.partitions_dropped += 1;
     if (progress) progress(total);
   }
-  held.clear();
   // Then row by row: records a shorter policy capped, fields past their own lifetimes, the
   // region file's records and those of a partition that could not go whole.
-  std::vector<RecordStore*> stores{base_.get()};
-  for (const PartitionPtr& p : live) stores.push_back(p->store.get());
-  for (RecordStore* store : stores) {
+  auto sweep_one = [&](RecordStore& store) -> Status {
     const SweepCounts before = total;
     SweepProgress each;
     if (progress) {
@@ -352,9 +435,16 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
         progress(sum);
       };
     }
-    MR_ASSIGN_OR_RETURN(SweepCounts counts, store->Sweep(now_ms, dry_run, limits, each));
+    MR_ASSIGN_OR_RETURN(SweepCounts counts, store.Sweep(now_ms, dry_run, limits, each));
     Add(total, counts);
+    return Status::Ok();
+  };
+  MR_RETURN_IF_ERROR(sweep_one(*base_));
+  for (const PartitionId& id : live) {
+    MR_ASSIGN_OR_RETURN(PartitionPtr p, Acquire(id, /*touch=*/false, /*create=*/false));
+    if (p) MR_RETURN_IF_ERROR(sweep_one(*p->store));
   }
+  CloseIdle();  // those only this sweep opened among them
   return total;
 }
 

@@ -2,10 +2,12 @@
 // per span of expiry days (vault-<region>.d/<first day>+<span>.db, vault/partition_layout.h)
 // beside the region file, which keeps the wrapped keys and any record no partition takes.
 // A sweep removes a partition whose last expiry has passed as a whole file (O(files), no
-// row deletes, on no lock the relay's commits wait for); the rest is swept row by row.
-// docs/retention.md "Expiry partitions". Thread-safe.
+// row deletes, on no lock the relay's commits wait for); the rest is swept row by row. A
+// partition is opened when first used and closed when idle. docs/retention.md "Expiry
+// partitions". Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,6 +53,14 @@ class PartitionedRegionStore : public RecordStore {
     std::unique_ptr<SqlcipherRegionStore> store;
   };
   using PartitionPtr = std::shared_ptr<Partition>;
+  using Clock = std::chrono::steady_clock;
+  // A partition file in the set: open (its writer, checkpointer and connections running) while
+  // used, closed again once idle (CloseIdle), since each open one holds ~100 MiB of page cache
+  // at most and two threads, and all but the one being written are mostly idle.
+  struct Slot {
+    PartitionPtr open;              // null: closed
+    Clock::time_point last_used{};  // by a commit or a read; the sweep's own use does not count
+  };
   // The partitions' WriteGuard: the region's, reading the key table of the region file, since a
   // partition has none of its own.
   class KeyTableOfBase : public WriteGuard {
@@ -67,21 +77,30 @@ class PartitionedRegionStore : public RecordStore {
   PartitionedRegionStore(std::string dir, std::string region, int span_days,
                          keyring::MasterKey root, WriteGuard& guard,
                          std::unique_ptr<RecordStore> base);
+  // Opens the file of `id`; kNotFound when it is not there (and `create` is false).
   StatusOr<PartitionPtr> OpenPartition(const PartitionId& id, bool create);
-  // Opens every partition file in dir_ (finishing interrupted drops first).
-  Status OpenExisting();
+  // Lists the partition files in dir_ (finishing interrupted drops first), all closed.
+  Status FindExisting();
+  // Returns partition `id` open, opening it if it is closed (or, with `create`, new). nullptr
+  // when it is not in the set: dropped, or (without `create`) never there or removed by
+  // another process. `touch` counts this as use (keeps it open).
+  StatusOr<PartitionPtr> Acquire(const PartitionId& id, bool touch, bool create);
   // The partition for `batch` (opened or created), or nullptr for the region file: a batch
   // whose records span partitions, or expire in one the sweep has already dropped.
   StatusOr<PartitionPtr> TargetFor(const CommitBatch& batch);
-  // The partitions now, oldest first, held so none is dropped while the caller uses it.
-  std::vector<PartitionPtr> Snapshot() const;
+  std::vector<PartitionId> Ids() const;
+  // Every partition, opened, oldest first, held so none is dropped or closed while the caller
+  // uses it; counts as use.
+  StatusOr<std::vector<PartitionPtr>> OpenAll();
   // Every store with the tag an erasure candidate's row carries: the region file (0) first,
   // then the partitions, oldest first.
   std::vector<std::pair<int64_t, RecordStore*>> Stores(const std::vector<PartitionPtr>& held);
-  // Takes `p` out of use, waits for its last user, closes and destroys its file. Returns its
-  // record count; kUnavailable (and the partition back in use, reopened) if another process
-  // holds the file.
-  StatusOr<int64_t> Drop(PartitionPtr p);
+  // Takes `id` out of the set, waits for its last user, closes and destroys its file. Returns
+  // its record count; kUnavailable (and the partition back in the set, closed) if another
+  // process holds the file; kNotFound if another process removed it.
+  StatusOr<int64_t> Drop(const PartitionId& id);
+  // Closes every open partition no commit or read has used for kIdleBeforeClose.
+  void CloseIdle();
 
   const std::string dir_;  // vault-<region>.d
   const std::string region_;
@@ -90,12 +109,15 @@ class PartitionedRegionStore : public RecordStore {
   std::unique_ptr<RecordStore> base_;
   KeyTableOfBase partition_guard_;
   mutable std::mutex mu_;
-  std::map<PartitionId, PartitionPtr> partitions_;  // guarded by mu_
-  int64_t dropped_before_ms_ = INT64_MIN;           // guarded by mu_: expiries earlier go to base_
+  std::map<PartitionId, Slot> partitions_;  // guarded by mu_
+  int64_t dropped_before_ms_ = INT64_MIN;   // guarded by mu_: expiries earlier go to base_
   // Guarded by mu_: where each batch went, from Enqueue to Wait (nullptr: the region file;
   // nullopt: nowhere, its partition failed to open).
   std::map<const CommitBatch*, std::optional<PartitionPtr>> pending_;
-  GroupCommitter::Stats dropped_stats_;  // guarded by mu_
+  GroupCommitter::Stats closed_stats_;  // guarded by mu_: of partitions closed or dropped
+  // Held while a partition is opened, so one file is never opened twice at once, and by a
+  // drop once the file left the set, so no open of it is in flight.
+  std::mutex open_mu_;
 };
 
 }  // namespace mailrelay::vault

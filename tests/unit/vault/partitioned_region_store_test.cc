@@ -345,6 +345,61 @@ TEST_F(PartitionedRegionStoreTest, VerifyReadsEveryPartitionAndNamesADamagedOne)
   EXPECT_THAT(verified.message(), HasSubstr(damaged));
 }
 
+// How many of this process's descriptors are open on `path` (the file, its -wal and -shm).
+int OpenDescriptorsOn(const std::string& path) {
+  int n = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind(path, 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST_F(PartitionedRegionStoreTest, PartitionsOpenWhenUsedAndASweepClosesThoseOnlyItOpened) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+    EXPECT_GT(OpenDescriptorsOn(PartitionPath("us", kDay0)), 0);  // written: open
+  }
+  const std::string day0 = PartitionPath("us", kDay0), day1 = PartitionPath("us", kDay0 + kDay);
+  auto v = MustOpenPartitioned();
+  EXPECT_EQ(OpenDescriptorsOn(day0), 0);  // listed at open, not opened
+  EXPECT_EQ(OpenDescriptorsOn(day1), 0);
+  // The sweep opens each live file to sweep its rows, then closes what nothing else used.
+  EXPECT_EQ(MustSweep(*v, kDay0 + 20).records_deleted, 1);
+  EXPECT_EQ(OpenDescriptorsOn(day0), 0);
+  EXPECT_EQ(OpenDescriptorsOn(day1), 0);
+  // A read opens them all; a commit opens its own. Both count as use: the sweep keeps them.
+  auto found = v->FindBySubject("sender3@example.org");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->size(), 1u);
+  EXPECT_GT(OpenDescriptorsOn(day0), 0);
+  EXPECT_GT(OpenDescriptorsOn(day1), 0);
+  MustSweep(*v, kDay0 + 20);
+  EXPECT_GT(OpenDescriptorsOn(day0), 0);
+  EXPECT_EQ(All(*v).size(), 2u);
+}
+
+TEST_F(PartitionedRegionStoreTest, APartitionAnotherProcessRemovedIsForgotten) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+  }
+  auto serve = MustOpenPartitioned();  // lists both files, opens neither
+  {
+    auto sweeper = MustOpenPartitioned();  // as `mailrelay sweep` beside it
+    EXPECT_EQ(MustSweep(*sweeper, kDay0 + kDay).partitions_dropped, 1);
+  }
+  EXPECT_FALSE(std::filesystem::exists(PartitionPath("us", kDay0)));
+  std::vector<MetadataRecord> left = All(*serve);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].message_id_ref, "msg3");
+  SweepCounts again = MustSweep(*serve, kDay0 + kDay);
+  EXPECT_EQ(again.partitions_dropped, 0);
+  EXPECT_EQ(again.records_deleted, 0);
+}
+
 TEST_F(PartitionedRegionStoreTest, SpanBeyondAMonthIsRefused) {
   auto v = Vault::Open(PartitionedOptions(32));
   ASSERT_FALSE(v.ok());
