@@ -1,7 +1,7 @@
 // Expiry partitions through the Vault (vault/partitioned_region_store.h): records land in the
 // file of the day by whose end they expire, reads, erasure and key rotation span every file, and
-// the sweep removes an expired partition as a whole file, overwritten — or, while another
-// connection has it, deletes its records row by row.
+// the sweep removes an expired partition as a whole file, overwritten before it is freed — or,
+// while another connection has it, deletes its records row by row.
 #include "vault/partitioned_region_store.h"
 
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "keyring/key_set.h"
+#include "vault/partition_drop.h"
 #include "vault/partition_files.h"
 #include "vault/rotation.h"
 #include "vault/store_file.h"
@@ -171,19 +172,31 @@ TEST_F(PartitionedRegionStoreTest, SweepRemovesAPartitionWholeOnceItsLastExpiryI
   EXPECT_EQ(dry.partitions_dropped, 1);
   EXPECT_TRUE(std::filesystem::exists(day0));
 
-  // Read the file through a descriptor of our own: after the drop it reads back as zeros.
+  // Through a descriptor of our own: every byte reads back as zeros before the drop cuts it off.
   int fd = ::open(day0.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   const off_t size = ::lseek(fd, 0, SEEK_END);
   ASSERT_GT(size, 0);
+  off_t zeroed = 0, cut_to = size;
+  bool all_zero = true;
+  SetDropObserverForTesting([&](const std::string&, off_t begin, off_t end) {
+    EXPECT_EQ(end, cut_to) << "cut from the end, chunk by chunk";
+    std::string bytes(static_cast<size_t>(end - begin), 'x');
+    ASSERT_EQ(::pread(fd, bytes.data(), bytes.size(), begin), end - begin);
+    all_zero = all_zero && bytes.find_first_not_of('\0') == std::string::npos;
+    zeroed += end - begin;
+    cut_to = begin;
+  });
   SweepCounts swept = MustSweep(*v, kDay0 + kDay);
+  SetDropObserverForTesting(nullptr);
   EXPECT_EQ(swept.records_deleted, 1);
   EXPECT_EQ(swept.partitions_dropped, 1);
   EXPECT_TRUE(swept.space_freed);
-  std::string bytes(static_cast<size_t>(size), 'x');
-  ASSERT_EQ(::pread(fd, bytes.data(), bytes.size(), 0), size);
+  EXPECT_EQ(zeroed, size);
+  EXPECT_EQ(cut_to, 0);
+  EXPECT_TRUE(all_zero) << "a chunk of the dropped file was cut before it was zeroed";
+  EXPECT_EQ(::lseek(fd, 0, SEEK_END), 0);
   ::close(fd);
-  EXPECT_EQ(bytes.find_first_not_of('\0'), std::string::npos) << "the dropped file was not zeroed";
   for (const std::string& gone : {day0, KeyCheckPath(day0), day0 + ".dropping", day0 + "-wal"}) {
     EXPECT_FALSE(std::filesystem::exists(gone)) << gone;
   }
