@@ -402,6 +402,7 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
       live.push_back(id);
       continue;
     }
+    const auto started = Clock::now();
     StatusOr<int64_t> records = Status::Ok();
     if (dry_run) {
       MR_ASSIGN_OR_RETURN(PartitionPtr p, Acquire(id, /*touch=*/false, /*create=*/false));
@@ -419,6 +420,15 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
       continue;
     }
     if (!records.ok()) return records.status();
+    if (!dry_run) {
+      log::Info("vault.partition_dropped")
+          .Ident("region", log::Id(region_))
+          .Num("records", *records)
+          .Num(
+              "elapsed_ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count())
+          .Emit();
+    }
     total.records_deleted += *records;
     total.partitions_dropped += 1;
     if (progress) progress(total);
