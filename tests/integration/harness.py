@@ -279,6 +279,13 @@ class Relay:
         self.proc = subprocess.Popen([MAILRELAY_BIN, "serve", "--config", self.config_path],
                                      stdout=self.stdout, stderr=self.stderr)
 
+    def restart(self):
+        """Stops serve and starts it again on the same ports, config and data (a fresh log)."""
+        self.stop()
+        self._start()
+        if not wait_for_log(self.stderr_path, '"event":"service.started"', self.proc):
+            raise RuntimeError("mailrelay did not start again: " + self.log_text())
+
     def wait_idle(self, timeout=5.0):
         """Waits until the server has no SMTP session open (e.g. the start-up probe's)."""
         import urllib.request

@@ -4,12 +4,13 @@ midnight ends, under vault-<region>.d/, nothing personal is in any byte of
 it, history and export read them, and `mailrelay sweep --now` past the day deletes them row by
 row while serve holds the file, then removes the file whole once serve is stopped."""
 import datetime
+import http.client
 import json
 import os
 import smtplib
 import unittest
 
-from harness import Endpoint, Relay
+from harness import Endpoint, Relay, wait_for_log
 from test_sweep import iso, run
 
 DAY_MS = 86_400_000
@@ -94,6 +95,35 @@ class PartitionTest(unittest.TestCase):
         self.assertEqual(self.partitions("eu"), [])
         leftovers = os.listdir(os.path.join(self.var, "vault-us.d"))
         self.assertEqual(leftovers, [], "key checks, WALs or half-dropped files left behind")
+
+    def test_a_sweep_beside_serve_removes_the_files_serve_has_closed(self):
+        """serve opens a partition only while it uses it: after a restart its start-up sweep
+        opens each to sweep its rows and closes it again, so `mailrelay sweep` beside serve
+        removes an expired one whole, and serve goes on without it."""
+        self.send("a@ok2.test")
+        self.send("b@ok2.test")
+        expires = self.relay.messages("--limit", "10")["messages"][0]["expires_at_ms"]
+        self.relay.restart()
+        self.assertTrue(wait_for_log(self.relay.stderr_path, '"event":"retention.swept"',
+                                     self.relay.proc), self.relay.log_text())
+        freed = self.sweep(expires)
+        self.assertEqual(freed["regions"]["us"]["partitions_dropped"], 1, freed)
+        self.assertEqual(freed["regions"]["us"]["records_deleted"], 2, freed)
+        self.assertEqual(self.partitions("us"), [])
+        # serve has forgotten the file: it reads without it, and a new record of that day
+        # makes the file anew.
+        self.send("c@ok2.test")
+        self.assertEqual(self.partitions("us"), [day_file(expires)])
+        token = json.loads(run("tokens", "create", "--role", "admin", "--name", "it",
+                               "--config", self.relay.config_path).stdout)["token"]
+        conn = http.client.HTTPConnection("127.0.0.1", self.relay.api_port, timeout=10)
+        conn.request("GET", "/v1/messages?limit=10", headers={"Authorization": "Bearer " + token})
+        resp = conn.getresponse()
+        body = json.loads(resp.read())
+        conn.close()
+        self.assertEqual(resp.status, 200, body)
+        self.assertEqual([m["recipient"] for m in body["messages"]], ["c@ok2.test"], body)
+        self.assertEqual(self.relay.stop(), 0, self.relay.log_text())
 
     def test_key_rotation_reencrypts_and_re_keys_the_partitions(self):
         self.send("a@ok2.test")
