@@ -149,6 +149,7 @@ class SmtpProbe:
         self.port = port
         self.per_connection = per_connection
         self.txn_ms = []
+        self.txn_done_at = []  # time.time() at the end of each txn_ms sample
         self.session_ms = []
         self.ok = 0        # transactions answered 250 after the data
         self.failed = 0    # any other outcome (counted, never retried)
@@ -207,6 +208,7 @@ class SmtpProbe:
         if code == 250:
             self.ok += 1
             self.txn_ms.append(elapsed)
+            self.txn_done_at.append(time.time())
         else:
             self.failed += 1
             self.errors.append(f"final reply {code}")

@@ -22,9 +22,15 @@ writes; by default vault_bench spreads them over us, eu and ap.
 
 BENCH_PARTITION_DAYS=N writes the records, and has serve write, into expiry partitions of N days
 (retention.partition_days); BENCH_STEP_US sets the records' spacing (cli: 2,592,000, the 30 days
-of retention over 1M records; serve: 100). With partitions, a spacing that spreads the records
-over days (e.g. serve with 2592000) lets serve's sweep remove the older days as whole files.
+of retention over 1M records; serve: 100). With partitions in cli mode (and no BENCH_STEP_US)
+the records are received over the 21 days that end 8 days ago, so serve's start-up sweep clears
+every field they have and then closes their files, and `sweep --now` is the midnight that ends
+the middle record's partition: the sweep removes the older half as whole files, beside serve,
+and the bench also prints the probe's transactions that ended while files were being removed
+(from the sweep's vault.partition_dropped lines). The rest of that sweep is mostly clearing, row
+by row, the fields of the records the relay wrote during the run, which are due by then.
 """
+import datetime
 import json
 import os
 import shutil
@@ -46,7 +52,8 @@ RECORDS = int(os.environ.get("MAILRELAY_BENCH_RECORDS", "2000000"))
 IDLE_S = 15
 MODE = os.environ.get("BENCH_SWEEP", "cli")
 # vault_bench's records: received FIRST + n * step, each living 30 days.
-LIFETIME_MS = 30 * 86_400_000
+DAY_MS = 86_400_000
+LIFETIME_MS = 30 * DAY_MS
 STEP_US = int(os.environ.get("BENCH_STEP_US", 2_592_000 if MODE == "cli" else 100))
 PARTITION_DAYS = int(os.environ.get("BENCH_PARTITION_DAYS", "0"))
 SERVE_SWEEP_INTERVAL_S = 130
@@ -59,7 +66,7 @@ def paced_load(port, rate):
     """Runs in its own process (`--paced-load PORT RATE`): PACED_CONNECTIONS reused connections,
     each sending on a fixed schedule so that together they offer `rate` messages/s whatever the
     relay's latency (a late message is sent at once; the schedule does not slip). Prints
-    `{"sent": N, "failed": M, "seconds": S}` when SIGTERM stops it."""
+    `{"sent": N, "failed": M, "seconds": S, "txn": [[ended_at, ms], …]}` when SIGTERM stops it."""
     import signal
     import threading
     stop = threading.Event()
@@ -96,7 +103,9 @@ def paced_load(port, rate):
         pass
     for t in threads:
         t.join(timeout=30)
-    print(json.dumps({"sent": sum(c.ok for c in clients),
+    txn = sorted([round(t, 4), round(ms, 3)] for c in clients
+                 for ms, t in zip(c.txn_ms, c.txn_done_at))
+    print(json.dumps({"txn": txn, "sent": sum(c.ok for c in clients),
                       "failed": sum(c.failed for c in clients),
                       "seconds": time.monotonic() - t0}), flush=True)
     return 0
@@ -132,7 +141,11 @@ def percentiles(values):
 def main():
     work = tempfile.mkdtemp(prefix="mailrelay-sweep-relay-")
     started_ms = int(time.time() * 1000)
-    if MODE == "cli":
+    step_us = STEP_US
+    if MODE == "cli" and PARTITION_DAYS > 0 and "BENCH_STEP_US" not in os.environ:
+        step_us = 21 * DAY_MS * 1000 // RECORDS
+        first_received_ms = started_ms - 29 * DAY_MS
+    elif MODE == "cli":
         # The newest record is received now: serve's own sweep (real clock) finds nothing due.
         first_received_ms = started_ms - RECORDS * STEP_US // 1000
     else:
@@ -146,7 +159,7 @@ def main():
                        env=dict(os.environ, MAILRELAY_BENCH_DIR=work,
                                 MAILRELAY_BENCH_RECORDS=str(RECORDS),
                                 MAILRELAY_BENCH_FIRST_RECEIVED_MS=str(first_received_ms),
-                                MAILRELAY_BENCH_STEP_US=str(STEP_US),
+                                MAILRELAY_BENCH_STEP_US=str(step_us),
                                 MAILRELAY_BENCH_PARTITION_DAYS=str(PARTITION_DAYS),
                                 **({"MAILRELAY_BENCH_ONLY_REGION": FILL_REGION}
                                    if FILL_REGION else {})),
@@ -200,19 +213,30 @@ def main():
         probe = st.SmtpProbe(smtp_port, per_connection=False, size=4096)
         st.PROBE_INTERVAL_S = 0.01
         probe.start()
+        drops = []  # cli: the sweep's vault.partition_dropped log lines
         if MODE == "cli":
             time.sleep(IDLE_S)
             idle = list(probe.txn_ms)
-            now_ms = first_received_ms + (RECORDS // 2) * STEP_US // 1000 + LIFETIME_MS
+            now_ms = first_received_ms + (RECORDS // 2) * step_us // 1000 + LIFETIME_MS
+            if PARTITION_DAYS > 0:  # the end of the middle record's partition
+                span_ms = PARTITION_DAYS * DAY_MS
+                now_ms = -(-now_ms // span_ms) * span_ms
+            sweep_window = [time.time()]
             t0 = time.perf_counter()
             swept = subprocess.run([MAILRELAY, "sweep", "--config", config, "--now",
                                     str(now_ms)], capture_output=True, text=True)
             elapsed = time.perf_counter() - t0
+            sweep_window.append(time.time())
             during = list(probe.txn_ms)[len(idle):]
+            drops = [json.loads(l) for l in swept.stderr.splitlines()
+                     if '"vault.partition_dropped"' in l]
             if swept.returncode != 0:
                 print("sweep failed: " + swept.stderr)
                 return 1
-            deleted = json.loads(swept.stdout)["records_deleted"]
+            result = json.loads(swept.stdout)
+            deleted = result["records_deleted"]
+            if result.get("partitions_dropped"):
+                print("the sweep removed %d partition files" % result["partitions_dropped"])
         else:
             # Idle until 5 s before the periodic sweep; then every transaction until it ends.
             time.sleep(max(0, serve_started + SERVE_SWEEP_INTERVAL_S - 5 - time.time()))
@@ -225,15 +249,32 @@ def main():
             if swept.get("partitions_dropped"):
                 print("serve's sweep dropped %d partition files" % swept["partitions_dropped"])
         probe.stop()
+        windows = []  # (name, start, end) in time.time(), for the paced load's transactions
+        if MODE == "cli":
+            windows = [("idle", sweep_window[0] - IDLE_S, sweep_window[0]),
+                       ("during", sweep_window[0], sweep_window[1])]
+        if drops:
+            # The transactions that ended while a file was being removed.
+            def at(d):
+                return datetime.datetime.fromisoformat(d["ts"].replace("Z", "+00:00")).timestamp()
+            start = at(drops[0]) - drops[0]["elapsed_ms"] / 1000.0
+            windows.append(("during the %d file drops (%.0f ms)" % (
+                len(drops), (at(drops[-1]) - start) * 1000), start, at(drops[-1])))
+        print("sweep (%s): %d records deleted in %.1f s: %.0f records/s" % (
+            MODE, deleted, elapsed, deleted / max(elapsed, 1e-9)))
+        print("probe transaction, idle:   " + percentiles(idle))
+        print("probe transaction, during: " + percentiles(during))
+        for name, start, end in windows[2:]:
+            print("probe transaction, %s: %s" % (name, percentiles(
+                [ms for ms, t in zip(probe.txn_ms, probe.txn_done_at) if start <= t <= end])))
         if LOAD_RATE > 0:
             load.terminate()
             sent = json.loads(load.communicate(timeout=60)[0].strip().splitlines()[-1])
             print("paced load: %d messages/s offered, %.0f answered 250, %d failed" % (
                 LOAD_RATE, sent["sent"] / max(sent["seconds"], 1e-9), sent["failed"]))
-        print("sweep (%s): %d records deleted in %.1f s: %.0f records/s" % (
-            MODE, deleted, elapsed, deleted / max(elapsed, 1e-9)))
-        print("relay transaction, idle:   " + percentiles(idle))
-        print("relay transaction, during: " + percentiles(during))
+            for name, start, end in windows:
+                print("paced load transaction, %s: %s" % (name, percentiles(
+                    [ms for t, ms in sent["txn"] if start <= t <= end])))
         if probe.failed:
             print("probe failures: %d (%s)" % (probe.failed, probe.errors[:3]))
         return 0
