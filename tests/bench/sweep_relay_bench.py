@@ -10,6 +10,9 @@ p50/p99/max idle and during. Numbers only. Two ways to sweep (BENCH_SWEEP):
          of the records (received over the last RECORDS x 2.592 s) is past its lifetime;
   serve  serve's own sweep on its writer thread: the records are received 0.1 ms apart, the
          older half expiring just before serve's first periodic sweep (interval 130 s).
+  startup  serve's start-up sweep with BENCH_PARTITION_DAYS: the load starts with serve, the
+         older half is in partitions that ended before today, which that sweep removes as
+         whole files; idle is the 15 s after it.
 
   python3 tests/bench/sweep_relay_bench.py        # after building build-bench (see README)
   MAILRELAY_BENCH_RECORDS=400000 BENCH_SWEEP=serve python3 tests/bench/sweep_relay_bench.py
@@ -121,11 +124,13 @@ class LogFollower:
         self._file = open(path, "rb")
         self._partial = b""
         self.swept = []
+        self.drops = []  # vault.partition_dropped lines
 
     def poll(self):
         lines = (self._partial + self._file.read()).split(b"\n")
         self._partial = lines.pop()
         self.swept += [json.loads(l) for l in lines if b'"retention.swept"' in l]
+        self.drops += [json.loads(l) for l in lines if b'"vault.partition_dropped"' in l]
         return len(self.swept)
 
 
@@ -142,7 +147,12 @@ def main():
     work = tempfile.mkdtemp(prefix="mailrelay-sweep-relay-")
     started_ms = int(time.time() * 1000)
     step_us = STEP_US
-    if MODE == "cli" and PARTITION_DAYS > 0 and "BENCH_STEP_US" not in os.environ:
+    if MODE == "startup":
+        # Received over the 22 days that end 20 days ago: the older half expired by yesterday
+        # (whole files the start-up sweep removes), every field is due (cleared after them).
+        step_us = 22 * DAY_MS * 1000 // RECORDS
+        first_received_ms = started_ms - 42 * DAY_MS
+    elif MODE == "cli" and PARTITION_DAYS > 0 and "BENCH_STEP_US" not in os.environ:
         step_us = 21 * DAY_MS * 1000 // RECORDS
         first_received_ms = started_ms - 29 * DAY_MS
     elif MODE == "cli":
@@ -178,8 +188,8 @@ def main():
             json.dump({"data_dir": os.path.join(work, "data"),
                        "master_key_file": os.path.join(work, "master.key"),
                        "log_level": "info",
-                       "retention": {"sweep_interval_s": 86400 if MODE == "cli"
-                                     else SERVE_SWEEP_INTERVAL_S,
+                       "retention": {"sweep_interval_s": SERVE_SWEEP_INTERVAL_S
+                                     if MODE == "serve" else 86400,
                                      "partition_days": PARTITION_DAYS},
                        "smtp": {"listen": "127.0.0.1:%d" % smtp_port, "hostname": "bench.local"},
                        "api": {"listen": "127.0.0.1:%d" % st.free_port()},
@@ -197,8 +207,8 @@ def main():
         serve_started = time.time()
         serve_log = LogFollower(os.path.join(work, "serve.log"))
         # serve sweeps once at start (fields past 7 days are due by the real clock): let that
-        # finish before anything is measured.
-        while serve_log.poll() < 1:
+        # finish before anything is measured, unless it is what is measured.
+        while MODE != "startup" and serve_log.poll() < 1:
             time.sleep(0.2)
         if LOAD_RATE > 0:
             load = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--paced-load",
@@ -213,8 +223,19 @@ def main():
         probe = st.SmtpProbe(smtp_port, per_connection=False, size=4096)
         st.PROBE_INTERVAL_S = 0.01
         probe.start()
-        drops = []  # cli: the sweep's vault.partition_dropped log lines
-        if MODE == "cli":
+        drops = []  # cli, startup: the sweep's vault.partition_dropped log lines
+        if MODE == "startup":
+            while serve_log.poll() < 1:
+                time.sleep(0.05)
+            swept = serve_log.swept[0]
+            deleted, elapsed = swept["records_deleted"], swept["elapsed_ms"] / 1000.0
+            drops = serve_log.drops
+            sweep_window = [time.time() - elapsed, time.time()]
+            time.sleep(IDLE_S)
+            idle = [ms for ms, t in zip(probe.txn_ms, probe.txn_done_at) if t > sweep_window[1]]
+            during = [ms for ms, t in zip(probe.txn_ms, probe.txn_done_at)
+                      if sweep_window[0] <= t <= sweep_window[1]]
+        elif MODE == "cli":
             time.sleep(IDLE_S)
             idle = list(probe.txn_ms)
             now_ms = first_received_ms + (RECORDS // 2) * step_us // 1000 + LIFETIME_MS
@@ -252,6 +273,9 @@ def main():
         windows = []  # (name, start, end) in time.time(), for the paced load's transactions
         if MODE == "cli":
             windows = [("idle", sweep_window[0] - IDLE_S, sweep_window[0]),
+                       ("during", sweep_window[0], sweep_window[1])]
+        elif MODE == "startup":
+            windows = [("idle", sweep_window[1], sweep_window[1] + IDLE_S),
                        ("during", sweep_window[0], sweep_window[1])]
         if drops:
             # The transactions that ended while a file was being removed.
