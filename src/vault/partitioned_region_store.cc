@@ -338,14 +338,25 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
     dropped_before_ms_ = std::max(dropped_before_ms_, PartitionEndMs(id));
   }
   { std::lock_guard barrier(open_mu_); }  // an open of it in flight has seen it gone and closed
+  // On failure it goes back into the set, closed and untouched: readers see its records until a
+  // later sweep can drop it.
+  auto put_back = [&](const Status& failed) {
+    std::lock_guard lock(mu_);
+    partitions_.emplace(id, Slot{});
+    return failed;
+  };
   if (p) {
     // Readers and commits that took it before it left the set finish first (a commit into an
     // expired partition is rare: a record written already past its expiry).
     while (p.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   } else {
-    MR_ASSIGN_OR_RETURN(p, OpenPartition(id, /*create=*/false));  // to count what goes
+    StatusOr<PartitionPtr> opened = OpenPartition(id, /*create=*/false);  // to count what goes
+    if (opened.status().code() == StatusCode::kNotFound) return opened.status();
+    if (!opened.ok()) return put_back(opened.status());
+    p = std::move(*opened);
   }
-  MR_ASSIGN_OR_RETURN(int64_t records, p->store->RecordCount());
+  StatusOr<int64_t> records = p->store->RecordCount();
+  if (!records.ok()) return put_back(records.status());
   const std::string path = p->store->path();
   {
     GroupCommitter::Stats s = p->store->commit_stats();
@@ -354,17 +365,12 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
     closed_stats_.batches += s.batches;
   }
   p.reset();  // closes this process's connections: the file must be ours alone
-  MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
-                      PartitionKeys(root_, region_, id, path));
-  Status destroyed = DestroyPartitionFile(path, *keys);
-  if (!destroyed.ok()) {
-    // Back in the set, closed and untouched: readers see its records until a later sweep can
-    // drop it.
-    std::lock_guard lock(mu_);
-    partitions_.emplace(id, Slot{});
-    return destroyed;
+  StatusOr<std::unique_ptr<keyring::KeySet>> keys = PartitionKeys(root_, region_, id, path);
+  if (!keys.ok()) return put_back(keys.status());
+  if (Status destroyed = DestroyPartitionFile(path, **keys); !destroyed.ok()) {
+    return put_back(destroyed);
   }
-  return records;
+  return *records;
 }
 
 void PartitionedRegionStore::CloseIdle() {

@@ -55,8 +55,8 @@ class PartitionedRegionStore : public RecordStore {
   using PartitionPtr = std::shared_ptr<Partition>;
   using Clock = std::chrono::steady_clock;
   // A partition file in the set: open (its writer, checkpointer and connections running) while
-  // used, closed again once idle (CloseIdle), since each open one holds ~100 MiB of page cache
-  // at most and two threads, and all but the one being written are mostly idle.
+  // used, closed again once idle (CloseIdle): each open one holds up to 96 MiB of page cache
+  // and two threads, and all but the one being written are mostly idle.
   struct Slot {
     PartitionPtr open;              // null: closed
     Clock::time_point last_used{};  // by a commit or a read; the sweep's own use does not count
@@ -96,8 +96,8 @@ class PartitionedRegionStore : public RecordStore {
   // then the partitions, oldest first.
   std::vector<std::pair<int64_t, RecordStore*>> Stores(const std::vector<PartitionPtr>& held);
   // Takes `id` out of the set, waits for its last user, closes and destroys its file. Returns
-  // its record count; kUnavailable (and the partition back in the set, closed) if another
-  // process holds the file; kNotFound if another process removed it.
+  // its record count; kNotFound if another process removed it. Any other error (kUnavailable:
+  // another process holds the file) leaves it back in the set, closed.
   StatusOr<int64_t> Drop(const PartitionId& id);
   // Closes every open partition no commit or read has used for kIdleBeforeClose.
   void CloseIdle();
