@@ -134,18 +134,21 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::Acquire(
     if (touch) slot.last_used = Clock::now();
     return slot.open;
   };
-  {
-    std::lock_guard lock(mu_);
+  // Under mu_: the answer (null: not in the set), or nullopt when it is there to be opened.
+  auto answer_now = [&]() -> std::optional<PartitionPtr> {
     auto it = partitions_.find(id);
     if (it == partitions_.end() && !(create && admissible())) return PartitionPtr();
     if (it != partitions_.end() && it->second.open) return use(it->second);
+    return std::nullopt;
+  };
+  {
+    std::lock_guard lock(mu_);
+    if (std::optional<PartitionPtr> answer = answer_now()) return *answer;
   }
   std::lock_guard opening(open_mu_);
   {
     std::lock_guard lock(mu_);  // another thread may have opened it meanwhile
-    auto it = partitions_.find(id);
-    if (it == partitions_.end() && !(create && admissible())) return PartitionPtr();
-    if (it != partitions_.end() && it->second.open) return use(it->second);
+    if (std::optional<PartitionPtr> answer = answer_now()) return *answer;
   }
   StatusOr<PartitionPtr> opened = OpenPartition(id, create);
   std::lock_guard lock(mu_);
