@@ -412,14 +412,12 @@ StatusOr<SweepCounts> PartitionedRegionStore::Sweep(int64_t now_ms, bool dry_run
       continue;
     }
     const auto started = Clock::now();
-    StatusOr<int64_t> records = Status::Ok();
-    if (dry_run) {
+    auto count = [&]() -> StatusOr<int64_t> {  // what a drop would remove
       MR_ASSIGN_OR_RETURN(PartitionPtr p, Acquire(id, /*touch=*/false, /*create=*/false));
-      if (!p) continue;
-      records = p->store->RecordCount();
-    } else {
-      records = Drop(id);
-    }
+      if (!p) return Status::NotFound("vault partition gone");
+      return p->store->RecordCount();
+    };
+    StatusOr<int64_t> records = dry_run ? count() : Drop(id);
     if (records.status().code() == StatusCode::kNotFound) continue;  // another process took it
     if (records.status().code() == StatusCode::kUnavailable) {
       // Another process has the file open (`mailrelay sweep` beside `serve`): its records go
