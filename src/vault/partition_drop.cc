@@ -36,15 +36,6 @@ Status Errno(const std::string& what, const std::string& path) {
   return Status::Internal(what + " " + path + ": " + std::strerror(errno));
 }
 
-Status FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Errno("cannot fsync directory", dir);
-  return Status::Ok();
-}
-
 // Overwrites `path` with zeros and frees it one chunk at a time from its end, then unlinks what
 // is left (nothing) and `key_check`. Each step writes zeros over the chunk, syncs them, cuts the
 // file there, syncs the cut, and pauses as long as that took. Cutting chunk by chunk matters as
@@ -90,7 +81,7 @@ std::string DirOf(const std::string& path) {
 
 }  // namespace
 
-Status DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys) {
+StatusOr<int64_t> DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys) {
   MR_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, OpenConnection(path, keys));
   // Leaving WAL mode takes an exclusive lock, tried once: any other connection keeps it from us.
   // It also checkpoints the WAL into the file and removes it, so the file holds every page.
@@ -101,18 +92,20 @@ Status DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys
   }
   MR_RETURN_IF_ERROR(db->Exec("PRAGMA locking_mode = EXCLUSIVE"));
   MR_RETURN_IF_ERROR(db->Exec("BEGIN EXCLUSIVE"));
+  MR_ASSIGN_OR_RETURN(const int64_t records, db->QueryInt("SELECT count(*) FROM records"));
   MR_RETURN_IF_ERROR(db->Exec("COMMIT"));
   // The commit point: a file by this name is never opened again, only finished off.
   const std::string dropping = path + kDroppingSuffix;
   if (::rename(path.c_str(), dropping.c_str()) != 0) {
     return Errno("cannot rename the expired partition", path);
   }
-  MR_RETURN_IF_ERROR(FsyncDir(DirOf(path)));
+  MR_RETURN_IF_ERROR(SyncDirectory(DirOf(path)));
   // Our own lock goes when ZeroAndUnlink closes its descriptor of the same file: nobody opens a
   // ".dropping" file, so nothing can come between.
   MR_RETURN_IF_ERROR(ZeroAndUnlink(dropping, KeyCheckPath(path)));
   db.reset();
-  return FsyncDir(DirOf(path));
+  MR_RETURN_IF_ERROR(SyncDirectory(DirOf(path)));
+  return records;
 }
 
 StatusOr<int> FinishInterruptedDrops(const std::string& dir) {
@@ -130,7 +123,7 @@ StatusOr<int> FinishInterruptedDrops(const std::string& dir) {
     const std::string original = dropping.substr(0, dropping.size() - suffix);
     MR_RETURN_IF_ERROR(ZeroAndUnlink(dropping, KeyCheckPath(original)));
   }
-  if (!leftovers.empty()) MR_RETURN_IF_ERROR(FsyncDir(dir));
+  if (!leftovers.empty()) MR_RETURN_IF_ERROR(SyncDirectory(dir));
   return static_cast<int>(leftovers.size());
 }
 

@@ -14,7 +14,8 @@
 
 namespace mailrelay::vault {
 
-// Destroys the partition file at `path` (opened with `keys`). Needs it to itself, like a
+// Destroys the partition file at `path` (opened with `keys`) and returns how many records it
+// held; kNotFound if there is no such file. Needs it to itself, like a
 // re-key: kUnavailable, and nothing changed, while any other connection has it open (another
 // process's `serve`, or this process's own store, which the caller must close first). Steps:
 // exclusive lock; rename to "<path>.dropping" (from here on the drop is finished by
@@ -22,7 +23,7 @@ namespace mailrelay::vault {
 // fdatasync, cut the file there, fdatasync, pause as long as that took; unlink it and the
 // key-check file; fsync the directory. secure_delete already zeroed the WAL's deleted rows'
 // cells; the WAL itself is checkpointed and removed by SQLite when the last connection closes.
-Status DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys);
+StatusOr<int64_t> DestroyPartitionFile(const std::string& path, const keyring::KeySet& keys);
 
 // Completes the drops a crash interrupted in `dir`: every "*.dropping" file is overwritten and
 // unlinked, with its key check. Returns how many it completed.

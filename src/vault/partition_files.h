@@ -15,7 +15,7 @@
 namespace mailrelay::vault {
 
 // Returns the partitions in `dir` (vault-<region>.d), oldest first; none if `dir` is missing.
-// Other files there (key checks, WALs, ".dropping" leftovers) are not partitions.
+// Other files there (key checks, WALs, ".dropping" and ".creating" leftovers) are not partitions.
 StatusOr<std::vector<PartitionId>> ListPartitions(const std::string& dir);
 
 // Returns the key the region's store keeps to derive its partitions' page keys.
@@ -29,5 +29,14 @@ StatusOr<std::unique_ptr<keyring::KeySet>> PartitionKeys(const keyring::MasterKe
                                                          const std::string& region,
                                                          const PartitionId& id,
                                                          const std::string& path);
+
+// Creates the partition file `path` with `keys`: schema and key check made under the name
+// "<path>.creating", which is renamed to `path` only once complete. A crash midway leaves no
+// file by the partition's name without a schema, which would fail every open of it.
+Status CreatePartitionFile(const std::string& path, const keyring::KeySet& keys);
+
+// Deletes the "*.creating" files (with their key checks) a crash left in `dir`: they never held
+// a record. Returns how many it deleted.
+StatusOr<int> RemoveUnfinishedCreations(const std::string& dir);
 
 }  // namespace mailrelay::vault

@@ -105,14 +105,25 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
   // A new file gets page-key version 1: PartitionKeys reads no key check then.
   MR_ASSIGN_OR_RETURN(std::unique_ptr<keyring::KeySet> keys,
                       PartitionKeys(root_, region_, id, path));
-  MR_ASSIGN_OR_RETURN(std::unique_ptr<SqlcipherRegionStore> store,
-                      SqlcipherRegionStore::Open(path, std::move(keys), partition_guard_, create));
+  if (create && !std::filesystem::exists(path, ec)) {
+    MR_RETURN_IF_ERROR(CreatePartitionFile(path, *keys));
+  }
+  MR_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqlcipherRegionStore> store,
+      SqlcipherRegionStore::Open(path, std::move(keys), partition_guard_, /*create=*/false));
   return std::make_shared<Partition>(Partition{id, std::move(store)});
 }
 
 Status PartitionedRegionStore::FindExisting() {
   std::error_code ec;
   if (!std::filesystem::exists(dir_, ec)) return Status::Ok();
+  MR_ASSIGN_OR_RETURN(const int unfinished, RemoveUnfinishedCreations(dir_));
+  if (unfinished > 0) {
+    log::Warn("vault.partition_creations_discarded")
+        .Ident("region", log::Id(region_))
+        .Num("files", unfinished)
+        .Emit();
+  }
   MR_ASSIGN_OR_RETURN(int finished, FinishInterruptedDrops(dir_));
   if (finished > 0) {
     log::Warn("vault.partition_drops_completed")
@@ -352,27 +363,18 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
     // Readers and commits that took it before it left the set finish first (a commit into an
     // expired partition is rare: a record written already past its expiry).
     while (p.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  } else {
-    StatusOr<PartitionPtr> opened = OpenPartition(id, /*create=*/false);  // to count what goes
-    if (opened.status().code() == StatusCode::kNotFound) return opened.status();
-    if (!opened.ok()) return put_back(opened.status());
-    p = std::move(*opened);
-  }
-  StatusOr<int64_t> records = p->store->RecordCount();
-  if (!records.ok()) return put_back(records.status());
-  const std::string path = p->store->path();
-  {
     GroupCommitter::Stats s = p->store->commit_stats();
     std::lock_guard lock(mu_);
     closed_stats_.groups += s.groups;
     closed_stats_.batches += s.batches;
   }
   p.reset();  // closes this process's connections: the file must be ours alone
+  const std::string path = dir_ + "/" + PartitionFileName(id);
   StatusOr<std::unique_ptr<keyring::KeySet>> keys = PartitionKeys(root_, region_, id, path);
   if (!keys.ok()) return put_back(keys.status());
-  if (Status destroyed = DestroyPartitionFile(path, **keys); !destroyed.ok()) {
-    return put_back(destroyed);
-  }
+  StatusOr<int64_t> records = DestroyPartitionFile(path, **keys);
+  if (records.status().code() == StatusCode::kNotFound) return records.status();  // removed already
+  if (!records.ok()) return put_back(records.status());
   return *records;
 }
 

@@ -105,11 +105,7 @@ Status WriteKeyCheck(const std::string& db_path, const keyring::KeySet& keys,
                             " cannot be written: " + std::strerror(errno));
   }
   std::string dir = db_path.substr(0, db_path.find_last_of('/') + 1);
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  (void)SyncDirectory(dir.empty() ? "." : dir);
   return Status::Ok();
 }
 
@@ -235,6 +231,17 @@ std::string KeyCheckSalt(const std::string& db_path) {
 }
 
 std::string UnopenedFileSaltHex(const std::string& path) { return FileSaltHex(path); }
+
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::Internal("cannot open directory " + dir + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) {
+    return Status::Internal("cannot fsync directory " + dir + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys) {
   struct stat before {};

@@ -45,6 +45,9 @@ Status WriteKeyCheckFor(const std::string& db_path, const std::string& salt_from
 StatusOr<std::unique_ptr<Db>> OpenStoreFile(const std::string& path, const keyring::KeySet& keys,
                                             FileKind kind, bool create_if_missing);
 
+// Fsyncs the directory `dir`, so the renames and unlinks in it so far survive a crash.
+Status SyncDirectory(const std::string& dir);
+
 // Opens one more connection to a file OpenStoreFile already validated (same key and pragmas).
 StatusOr<std::unique_ptr<Db>> OpenConnection(const std::string& path, const keyring::KeySet& keys);
 

@@ -251,6 +251,33 @@ TEST_F(PartitionedRegionStoreTest, ADropACrashInterruptedIsFinishedAtTheNextOpen
   EXPECT_EQ(All(*v).size(), 1u);
 }
 
+TEST_F(PartitionedRegionStoreTest, ACreationACrashInterruptedLeavesNoPartitionBehind) {
+  {
+    auto v = MustOpenPartitioned();
+    ASSERT_TRUE(v->Commit({UsRecord(1, kDay0 - 30 * kDay, kDay0 + 10)}).ok());
+  }
+  // A new file appears under the partition's name only whole: no temporary name stays behind.
+  const std::string day0 = PartitionPath("us", kDay0);
+  for (const auto& entry : std::filesystem::directory_iterator(DataDir() + "/vault-us.d")) {
+    EXPECT_EQ(entry.path().string().find(".creating"), std::string::npos) << entry.path();
+  }
+  // The state a crash midway through creating day 1's file leaves: its temporary name, with
+  // the first page and a WAL.
+  const std::string day1 = PartitionPath("us", kDay0 + kDay);
+  for (const std::string& leftover : {day1 + ".creating", day1 + ".creating-wal"}) {
+    std::ofstream(leftover) << std::string(4096, 'x');
+  }
+  auto v = MustOpenPartitioned();
+  EXPECT_FALSE(std::filesystem::exists(day1 + ".creating"));
+  EXPECT_FALSE(std::filesystem::exists(day1 + ".creating-wal"));
+  ASSERT_TRUE(v->Commit({UsRecord(2, kDay0 - 29 * kDay, kDay0 + kDay + 5)}).ok());
+  EXPECT_EQ(CountIn("us", kDay0 + kDay), 1);
+  EXPECT_EQ(All(*v).size(), 2u);
+  // Both files go whole once their days are over.
+  EXPECT_EQ(MustSweep(*v, kDay0 + 2 * kDay).partitions_dropped, 2);
+  EXPECT_FALSE(std::filesystem::exists(day1));
+}
+
 TEST_F(PartitionedRegionStoreTest, PartitionsOffStillReadsAndSweepsThoseThere) {
   {
     auto v = MustOpenPartitioned();
@@ -400,6 +427,7 @@ TEST_F(PartitionedRegionStoreTest, APartitionAnotherProcessRemovedIsForgotten) {
     CommitThreeOverTwoDays(*v);
   }
   auto serve = MustOpenPartitioned();  // lists both files, opens neither
+  auto idle = MustOpenPartitioned();   // the same, and next sweeps, reading nothing before
   {
     auto sweeper = MustOpenPartitioned();  // as `mailrelay sweep` beside it
     EXPECT_EQ(MustSweep(*sweeper, kDay0 + kDay).partitions_dropped, 1);
@@ -411,6 +439,10 @@ TEST_F(PartitionedRegionStoreTest, APartitionAnotherProcessRemovedIsForgotten) {
   SweepCounts again = MustSweep(*serve, kDay0 + kDay);
   EXPECT_EQ(again.partitions_dropped, 0);
   EXPECT_EQ(again.records_deleted, 0);
+  SweepCounts idle_sweep = MustSweep(*idle, kDay0 + kDay);  // its drop finds the file gone
+  EXPECT_EQ(idle_sweep.partitions_dropped, 0);
+  EXPECT_EQ(idle_sweep.records_deleted, 0);
+  EXPECT_EQ(All(*idle).size(), 1u);
 }
 
 TEST_F(PartitionedRegionStoreTest, SpanBeyondAMonthIsRefused) {
