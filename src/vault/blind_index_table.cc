@@ -21,25 +21,25 @@ StatusOr<std::vector<int64_t>> MatchingSeqs(Db& db, std::string_view prefix) {
       seqs.push_back(s.Int(0));
     }
   };
-  MR_ASSIGN_OR_RETURN(Stmt tail, db.Prepare("SELECT seq FROM index_tail "
-                                            "WHERE sender_index = ?1 OR recipient_index = ?1"));
-  tail.BindBlob(1, prefix);
-  MR_RETURN_IF_ERROR(collect(tail));
-  MR_ASSIGN_OR_RETURN(
-      Stmt next_day, db.Prepare("SELECT day FROM blind_index WHERE day > ?1 ORDER BY day LIMIT 1"));
-  MR_ASSIGN_OR_RETURN(Stmt probe,
-                      db.Prepare("SELECT seq FROM blind_index WHERE day = ?2 AND term = ?1"));
+  MR_ASSIGN_OR_RETURN(Stmt * tail, db.Cached("SELECT seq FROM index_tail "
+                                             "WHERE sender_index = ?1 OR recipient_index = ?1"));
+  tail->BindBlob(1, prefix);
+  MR_RETURN_IF_ERROR(collect(*tail));
+  MR_ASSIGN_OR_RETURN(Stmt * next_day,
+                      db.Cached("SELECT day FROM blind_index WHERE day > ?1 ORDER BY day LIMIT 1"));
+  MR_ASSIGN_OR_RETURN(Stmt * probe,
+                      db.Cached("SELECT seq FROM blind_index WHERE day = ?2 AND term = ?1"));
   int64_t day = std::numeric_limits<int64_t>::min();
   while (true) {
-    next_day.Reset();
-    next_day.BindInt(1, day);
-    MR_ASSIGN_OR_RETURN(bool found, next_day.Step());
+    next_day->Reset();
+    next_day->BindInt(1, day);
+    MR_ASSIGN_OR_RETURN(bool found, next_day->Step());
     if (!found) break;
-    day = next_day.Int(0);
-    probe.Reset();
-    probe.BindBlob(1, prefix);
-    probe.BindInt(2, day);
-    MR_RETURN_IF_ERROR(collect(probe));
+    day = next_day->Int(0);
+    probe->Reset();
+    probe->BindBlob(1, prefix);
+    probe->BindInt(2, day);
+    MR_RETURN_IF_ERROR(collect(*probe));
   }
   // A record whose sender and recipient share the prefix has one entry; one moved between the
   // tail and the table by a rotation may briefly have both (the triggers in vault/schema.cc v3).
@@ -51,12 +51,12 @@ StatusOr<std::vector<int64_t>> MatchingSeqs(Db& db, std::string_view prefix) {
 Status ForEachMatchLocked(Db& db, std::string_view prefix, const std::string& columns,
                           const std::function<Status(Stmt&)>& row) {
   MR_ASSIGN_OR_RETURN(std::vector<int64_t> seqs, MatchingSeqs(db, prefix));
-  MR_ASSIGN_OR_RETURN(Stmt read, db.Prepare("SELECT " + columns + " FROM records WHERE seq = ?1"));
+  MR_ASSIGN_OR_RETURN(Stmt * read, db.Cached("SELECT " + columns + " FROM records WHERE seq = ?1"));
   for (int64_t seq : seqs) {
-    read.Reset();
-    read.BindInt(1, seq);
-    MR_ASSIGN_OR_RETURN(bool found, read.Step());
-    if (found) MR_RETURN_IF_ERROR(row(read));
+    read->Reset();
+    read->BindInt(1, seq);
+    MR_ASSIGN_OR_RETURN(bool found, read->Step());
+    if (found) MR_RETURN_IF_ERROR(row(*read));
   }
   return Status::Ok();
 }
@@ -67,9 +67,12 @@ Status ForEachIndexMatch(Db& db, std::string_view prefix, const std::string& col
                          const std::function<Status(Stmt&)>& row) {
   // One read transaction: a merge committed between the tail read and the table probes would
   // otherwise hide the entries it moved.
-  MR_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  MR_ASSIGN_OR_RETURN(Stmt * begin, db.Cached("BEGIN"));
+  MR_RETURN_IF_ERROR(begin->Run());
   Status s = ForEachMatchLocked(db, prefix, columns, row);
-  (void)db.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  db.ResetCached();  // one left mid-way would keep the read transaction open past its end
+  StatusOr<Stmt*> end = db.Cached(s.ok() ? "COMMIT" : "ROLLBACK");
+  if (end.ok()) (void)(*end)->Run();
   return s;
 }
 

@@ -127,6 +127,11 @@ SqlcipherRegionStore::SqlcipherRegionStore(std::string path,
 
 SqlcipherRegionStore::~SqlcipherRegionStore() {
   committer_.reset();  // drain the writer before closing
+  // Every lookup reads a file's tail whole. A partition's writes end with its day, and serve
+  // closes it soon after, so it is merged here once; the ~30 closed partitions' tails would
+  // otherwise be most of a lookup's time (docs/vault.md). A process that only read leaves the
+  // file as it was.
+  if (committed_ && unmerged_records_ > 0) (void)MergeIndexTailNow();
   if (checkpoint_thread_.joinable()) {
     {
       std::lock_guard lock(checkpoint_mu_);
@@ -313,6 +318,7 @@ void SqlcipherRegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
       (void)txn_.rollback.Run();
       return fail_all(s.WithContext("commit"));
     }
+    committed_ = true;
     for (CommitBatch* b : group) {
       if (b->status.ok()) unmerged_records_ += static_cast<int64_t>(b->records->size());
     }
@@ -322,18 +328,22 @@ void SqlcipherRegionStore::WriteGroup(std::vector<CommitBatch*>& group) {
 
 void SqlcipherRegionStore::MergeIndexTailIfDue() {
   if (unmerged_records_ < kIndexMergeRows) return;
+  // Nothing is lost: the entries stay in the tail, where lookups read them. Try again after
+  // half as many records more, not after every group (a full disk would fail each one).
+  if (!MergeIndexTailNow()) unmerged_records_ = kIndexMergeRows / 2;
+}
+
+bool SqlcipherRegionStore::MergeIndexTailNow() {
   StatusOr<int64_t> moved = MergeIndexTail(*writer_);
   if (moved.ok()) {
     unmerged_records_ = 0;
-    return;
+    return true;
   }
-  // Nothing is lost: the entries stay in the tail, where lookups read them. Try again after
-  // half as many records more, not after every group (a full disk would fail each one).
-  unmerged_records_ = kIndexMergeRows / 2;
   log::Warn("vault.index_merge_failed")
       .Ident("region", log::Id(page_keys_->scope()))
       .Ident("status", log::Id(StatusCodeName(moved.status().code())))
       .Emit();
+  return false;
 }
 
 StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {

@@ -74,6 +74,8 @@ class SqlcipherRegionStore : public RecordStore {
   StatusOr<std::vector<StoredRecord>> ReadRows(Stmt& stmt);
   // On the writer thread after each group: merges the blind-index tail once it is long enough.
   void MergeIndexTailIfDue();
+  // Merges the tail now (writer thread, or after it stopped); false, logged, if that failed.
+  bool MergeIndexTailNow();
   // WAL checkpoints run on their own thread and connection, so commits never wait for one
   // (docs/vault.md "Checkpoints"). OnWalCommit is the writer connection's sqlite3_wal_hook.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -86,6 +88,7 @@ class SqlcipherRegionStore : public RecordStore {
   SqliteKeyStore writer_key_store_;
   Stmt insert_, insert_tail_;
   int64_t unmerged_records_ = 0;  // writer thread only: records written since the last merge
+  bool committed_ = false;        // writer thread only: a group committed since Open
   struct {
     Stmt begin, commit, rollback, savepoint, release, rollback_to;
   } txn_;  // prepared once: the writer runs them for every group

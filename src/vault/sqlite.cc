@@ -94,6 +94,7 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
 }
 
 Db::~Db() {
+  cached_.clear();  // finalized before the connection closes
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
@@ -110,6 +111,20 @@ StatusOr<Stmt> Db::Prepare(std::string_view sql) {
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "prepare");
   return Stmt(stmt, this);
+}
+
+StatusOr<Stmt*> Db::Cached(const std::string& sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    MR_ASSIGN_OR_RETURN(Stmt prepared, Prepare(sql));
+    it = cached_.emplace(sql, std::move(prepared)).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
+
+void Db::ResetCached() {
+  for (auto& [sql, stmt] : cached_) stmt.Reset();
 }
 
 StatusOr<int64_t> Db::QueryInt(const char* sql) {

@@ -11,6 +11,7 @@
 #include <sqlcipher/sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +68,11 @@ class Db {
   // Runs SQL without parameters (pragmas and schema DDL only; data always goes through Stmt).
   Status Exec(const char* sql);
   StatusOr<Stmt> Prepare(std::string_view sql);
+  // The statement for `sql`, reset, prepared on first use and kept for the connection's life:
+  // for what runs per lookup in every file, where preparing cost more than running. A
+  // statement not stepped to its end holds a read snapshot until reset: ResetCached() when done.
+  StatusOr<Stmt*> Cached(const std::string& sql);
+  void ResetCached();
   // Returns the single integer an SQL statement such as a pragma yields.
   StatusOr<int64_t> QueryInt(const char* sql);
   // Returns the single text value an SQL statement such as a pragma yields.
@@ -84,6 +90,7 @@ class Db {
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  std::map<std::string, Stmt, std::less<>> cached_;
 };
 
 // Returns true for the result codes a wrong key or a damaged file produce.

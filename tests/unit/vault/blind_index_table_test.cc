@@ -122,6 +122,38 @@ TEST_F(BlindIndexTableTest, TheWriterMergesALongTail) {
   EXPECT_EQ(Found("rcpt900000@example.com"), 1u);
 }
 
+// A store that wrote merges its tail when it closes (a partition's writes end with its day); one
+// that only read leaves the file as it found it.
+TEST_F(BlindIndexTableTest, ClosingAfterWritingMergesTheTail) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 1);
+  {
+    auto reader = MustOpen();  // a second process, as `mailrelay messages`: reads, then closes
+    ASSERT_NE(reader, nullptr);
+    ASSERT_TRUE(reader->FindBySubject("sender1@example.org").ok());
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 1);
+  vault_.reset();
+  EXPECT_EQ(Count("SELECT count(*) FROM index_tail"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM blind_index"), 2);
+  vault_ = MustOpen();
+  EXPECT_EQ(Found("sender1@example.org"), 1u);
+}
+
+// A lookup's statements stay prepared between lookups, but none keeps a read snapshot open
+// after it: a checkpoint can still take the whole WAL.
+TEST_F(BlindIndexTableTest, ALookupKeepsNoReadSnapshot) {
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
+  EXPECT_EQ(Found("sender1@example.org"), 1u);  // from the tail
+  Merge();
+  EXPECT_EQ(Found("sender1@example.org"), 1u);  // from the table
+  EXPECT_EQ(Found("sender1@example.org"), 1u);  // the same statements again
+  ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 2, kT0)}).ok());
+  auto busy = db_->QueryInt("PRAGMA wal_checkpoint(TRUNCATE)");  // its first column
+  ASSERT_TRUE(busy.ok()) << busy.status().ToString();
+  EXPECT_EQ(*busy, 0);
+}
+
 // A deleted record (the sweep, an erasure) takes its entries along, from the tail or the table.
 TEST_F(BlindIndexTableTest, DeletingARecordDeletesItsEntries) {
   ASSERT_TRUE(vault_->Commit({testing::SampleRecord("eu", 1, kT0)}).ok());
