@@ -366,7 +366,9 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
   sql += " ORDER BY received_at_ms DESC, id DESC LIMIT ?7";
 
   std::lock_guard lock(read_mu_);
-  MR_ASSIGN_OR_RETURN(Stmt s, reader_->Prepare(sql));
+  // At most 16 shapes; with partitions each page of history runs one in every file.
+  MR_ASSIGN_OR_RETURN(Stmt * cached, reader_->Cached(sql));
+  Stmt& s = *cached;
   if (query.route) s.BindText(1, *query.route);
   switch (query.status) {
     case MessageStatus::kDelivered:
@@ -387,7 +389,9 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
     s.BindText(6, after->id);
   }
   s.BindInt(7, static_cast<int64_t>(limit));
-  return ReadRows(s);
+  StatusOr<std::vector<StoredRecord>> rows = ReadRows(s);
+  s.Reset();  // an error mid-way would leave it holding the read snapshot
+  return rows;
 }
 
 Status SqlcipherRegionStore::Verify() {
