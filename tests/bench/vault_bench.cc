@@ -14,7 +14,8 @@
 //   3. 20 writers, 10 records per Commit (a message with several recipients);
 //   4. fill to MAILRELAY_BENCH_RECORDS with 20 writers × 500-record batches;
 //   5. reopen; time the first FindBySubject (which opens every partition file), then p50/p99 of
-//      FindBySubject (blind index, all regions) at that size.
+//      FindBySubject (blind index, all regions) at that size;
+//   6. p50/p99 of history pages (ListMessages: newest 50, the next 50, one route's newest 50).
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -223,6 +224,40 @@ int main() {
               Percentile(many, 0.99));
   std::printf("  unknown address:        p50 %.3f ms  p99 %.3f ms\n", Percentile(none, 0.5),
               Percentile(none, 0.99));
+  // History, as `mailrelay messages` and GET /v1/messages page it: the newest 50, then the
+  // page after it (a cursor), and the newest 50 of one route (1 in 20 records).
+  std::vector<double> first_page, next_page, route_page;
+  for (int i = 0; i < 200; ++i) {
+    mailrelay::vault::MessageQuery q;
+    auto t0 = Clock::now();
+    auto a = reopened.ListMessages(q);
+    auto t1 = Clock::now();
+    if (!a.ok()) {
+      std::fprintf(stderr, "history failed: %s\n", a.status().ToString().c_str());
+      return 1;
+    }
+    q.cursor = a->next_cursor;
+    auto b = reopened.ListMessages(q);
+    auto t2 = Clock::now();
+    mailrelay::vault::MessageQuery by_route;
+    by_route.route = "route" + std::to_string(i % 20);
+    auto c = reopened.ListMessages(by_route);
+    auto t3 = Clock::now();
+    if (!b.ok() || !c.ok()) {
+      std::fprintf(stderr, "history failed\n");
+      return 1;
+    }
+    first_page.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    next_page.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    route_page.push_back(std::chrono::duration<double, std::milli>(t3 - t2).count());
+  }
+  std::printf("ListMessages, 50 per page:\n");
+  std::printf("  newest page:            p50 %.3f ms  p99 %.3f ms\n", Percentile(first_page, 0.5),
+              Percentile(first_page, 0.99));
+  std::printf("  next page (cursor):     p50 %.3f ms  p99 %.3f ms\n", Percentile(next_page, 0.5),
+              Percentile(next_page, 0.99));
+  std::printf("  one route's newest:     p50 %.3f ms  p99 %.3f ms\n", Percentile(route_page, 0.5),
+              Percentile(route_page, 0.99));
   uintmax_t bytes = 0, wal = 0;
   // Recursive: expiry partitions are in vault-<region>.d/.
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/data")) {
