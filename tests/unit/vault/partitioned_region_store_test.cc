@@ -257,7 +257,6 @@ TEST_F(PartitionedRegionStoreTest, ACreationACrashInterruptedLeavesNoPartitionBe
     ASSERT_TRUE(v->Commit({UsRecord(1, kDay0 - 30 * kDay, kDay0 + 10)}).ok());
   }
   // A new file appears under the partition's name only whole: no temporary name stays behind.
-  const std::string day0 = PartitionPath("us", kDay0);
   for (const auto& entry : std::filesystem::directory_iterator(DataDir() + "/vault-us.d")) {
     EXPECT_EQ(entry.path().string().find(".creating"), std::string::npos) << entry.path();
   }
