@@ -97,7 +97,7 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::OpenParti
     return Status::PermissionDenied("cannot create partition directory " + dir_ + ": " +
                                     std::strerror(errno));
   }
-  const std::string path = dir_ + "/" + PartitionFileName(id);
+  const std::string path = PathOf(id);
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
     return Status::NotFound("vault partition " + path + " is gone");
@@ -177,6 +177,10 @@ StatusOr<PartitionedRegionStore::PartitionPtr> PartitionedRegionStore::Acquire(
   }
   it->second.open = std::move(*opened);
   return use(it->second);
+}
+
+std::string PartitionedRegionStore::PathOf(const PartitionId& id) const {
+  return dir_ + "/" + PartitionFileName(id);
 }
 
 std::string PartitionedRegionStore::Describe() const {
@@ -369,11 +373,14 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
     closed_stats_.batches += s.batches;
   }
   p.reset();  // closes this process's connections: the file must be ours alone
-  const std::string path = dir_ + "/" + PartitionFileName(id);
+  const std::string path = PathOf(id);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("vault partition " + path + " is gone");  // another process's drop
+  }
   StatusOr<std::unique_ptr<keyring::KeySet>> keys = PartitionKeys(root_, region_, id, path);
   if (!keys.ok()) return put_back(keys.status());
   StatusOr<int64_t> records = DestroyPartitionFile(path, **keys);
-  if (records.status().code() == StatusCode::kNotFound) return records.status();  // removed already
   if (!records.ok()) return put_back(records.status());
   return *records;
 }

@@ -77,6 +77,7 @@ class PartitionedRegionStore : public RecordStore {
   PartitionedRegionStore(std::string dir, std::string region, int span_days,
                          keyring::MasterKey root, WriteGuard& guard,
                          std::unique_ptr<RecordStore> base);
+  std::string PathOf(const PartitionId& id) const;
   // Opens the file of `id`; kNotFound when it is not there (and `create` is false).
   StatusOr<PartitionPtr> OpenPartition(const PartitionId& id, bool create);
   // Lists the partition files in dir_ (finishing interrupted drops first), all closed.
