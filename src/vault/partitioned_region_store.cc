@@ -39,6 +39,13 @@ void Add(SweepCounts& total, const SweepCounts& c) {
   total.max_batch_hold_us = std::max(total.max_batch_hold_us, c.max_batch_hold_us);
 }
 
+bool Newer(const CursorPosition& a, const CursorPosition& b) {
+  if (a.received_at_ms != b.received_at_ms) return a.received_at_ms > b.received_at_ms;
+  return a.id > b.id;
+}
+
+CursorPosition PositionOf(const StoredRecord& r) { return {r.received_at_ms, r.id}; }
+
 bool NewerFirst(const StoredRecord& a, const StoredRecord& b) {
   if (a.received_at_ms != b.received_at_ms) return a.received_at_ms > b.received_at_ms;
   return a.id > b.id;
@@ -274,14 +281,25 @@ std::vector<std::pair<int64_t, RecordStore*>> PartitionedRegionStore::Stores(
 StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::List(
     const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
   MR_ASSIGN_OR_RETURN(const std::vector<PartitionPtr> held, OpenAll());
-  std::vector<StoredRecord> out;
-  for (const auto& [tag, store] : Stores(held)) {
+  MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> out, base_->List(query, after, limit));
+  // Partitions split records by expiry, not arrival, but with a region's usual lifetimes a page
+  // lies in one or two of them. Each file's newest match (from an index) orders them; reading
+  // rows stops at the first file whose newest is older than the page's last record.
+  std::vector<std::pair<CursorPosition, SqlcipherRegionStore*>> newest;
+  for (const PartitionPtr& p : held) {
+    MR_ASSIGN_OR_RETURN(std::optional<CursorPosition> position, p->store->Newest(query, after));
+    if (position) newest.emplace_back(std::move(*position), p->store.get());
+  }
+  std::sort(newest.begin(), newest.end(),
+            [](const auto& a, const auto& b) { return Newer(a.first, b.first); });
+  std::sort(out.begin(), out.end(), NewerFirst);
+  for (const auto& [position, store] : newest) {
+    if (out.size() >= limit && !Newer(position, PositionOf(out[limit - 1]))) break;
     MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> page, store->List(query, after, limit));
     for (StoredRecord& r : page) out.push_back(std::move(r));
+    std::sort(out.begin(), out.end(), NewerFirst);
+    if (out.size() > limit) out.resize(limit);
   }
-  // Each store's page is its newest `limit`: the newest `limit` of all of them are among these.
-  std::sort(out.begin(), out.end(), NewerFirst);
-  if (out.size() > limit) out.resize(limit);
   return out;
 }
 

@@ -356,19 +356,21 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {
   return out;
 }
 
-StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
-    const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM records WHERE 1";
+namespace {
+
+// The WHERE, ORDER BY and LIMIT of a history query (after SELECT ... FROM records), and its
+// bindings: at most 16 shapes, each kept prepared (Db::Cached).
+std::string HistoryClause(const MessageQuery& query, bool has_after) {
+  std::string sql = " WHERE 1";
   if (query.route) sql += " AND route = ?1";
   if (query.status != MessageStatus::kAny) sql += " AND smtp_code BETWEEN ?2 AND ?3";
   if (query.since_ms) sql += " AND received_at_ms >= ?4";
-  if (after) sql += " AND (received_at_ms < ?5 OR (received_at_ms = ?5 AND id < ?6))";
-  sql += " ORDER BY received_at_ms DESC, id DESC LIMIT ?7";
+  if (has_after) sql += " AND (received_at_ms < ?5 OR (received_at_ms = ?5 AND id < ?6))";
+  return sql + " ORDER BY received_at_ms DESC, id DESC LIMIT ?7";
+}
 
-  std::lock_guard lock(read_mu_);
-  // At most 16 shapes; with partitions each page of history runs one in every file.
-  MR_ASSIGN_OR_RETURN(Stmt * cached, reader_->Cached(sql));
-  Stmt& s = *cached;
+void BindHistory(Stmt& s, const MessageQuery& query, const std::optional<CursorPosition>& after,
+                 size_t limit) {
   if (query.route) s.BindText(1, *query.route);
   switch (query.status) {
     case MessageStatus::kDelivered:
@@ -389,9 +391,34 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
     s.BindText(6, after->id);
   }
   s.BindInt(7, static_cast<int64_t>(limit));
-  StatusOr<std::vector<StoredRecord>> rows = ReadRows(s);
-  s.Reset();  // an error mid-way would leave it holding the read snapshot
+}
+
+}  // namespace
+
+StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
+    const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
+  std::lock_guard lock(read_mu_);
+  MR_ASSIGN_OR_RETURN(Stmt * s, reader_->Cached(std::string("SELECT ") + kColumns +
+                                                " FROM records" +
+                                                HistoryClause(query, after.has_value())));
+  BindHistory(*s, query, after, limit);
+  StatusOr<std::vector<StoredRecord>> rows = ReadRows(*s);
+  s->Reset();  // an error mid-way would leave it holding the read snapshot
   return rows;
+}
+
+StatusOr<std::optional<CursorPosition>> SqlcipherRegionStore::Newest(
+    const MessageQuery& query, const std::optional<CursorPosition>& after) {
+  std::lock_guard lock(read_mu_);
+  MR_ASSIGN_OR_RETURN(Stmt * s, reader_->Cached("SELECT received_at_ms, id FROM records" +
+                                                HistoryClause(query, after.has_value())));
+  BindHistory(*s, query, after, 1);
+  StatusOr<bool> row = s->Step();
+  std::optional<CursorPosition> newest;
+  if (row.ok() && *row) newest = CursorPosition{s->Int(0), s->Text(1)};
+  s->Reset();
+  if (!row.ok()) return row.status();
+  return newest;
 }
 
 Status SqlcipherRegionStore::Verify() {

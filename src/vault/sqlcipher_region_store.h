@@ -51,6 +51,10 @@ class SqlcipherRegionStore : public RecordStore {
   StatusOr<std::vector<StoredRecord>> List(const MessageQuery& query,
                                            const std::optional<CursorPosition>& after,
                                            size_t limit) override;
+  // The position of the record List(query, after, 1) would return, if any: from the time or
+  // route index alone when the query has no status.
+  StatusOr<std::optional<CursorPosition>> Newest(const MessageQuery& query,
+                                                 const std::optional<CursorPosition>& after);
   StatusOr<std::vector<StoredRecord>> FindByIndexPrefix(std::string_view prefix) override;
   StatusOr<std::vector<EraseCandidate>> EraseCandidates(std::string_view prefix) override;
   StatusOr<uint64_t> DeleteRows(const std::vector<int64_t>& rows, size_t batch) override;
