@@ -81,6 +81,18 @@ class PartitionedRegionStoreTest : public testing::VaultFixture {
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? (*c)["us"] : SweepCounts{};
   }
+  // The message refs of every page of `q`, in order (empty after a failed page).
+  static std::vector<std::string> AllPages(Vault& v, MessageQuery q) {
+    std::vector<std::string> refs;
+    while (true) {
+      auto page = v.ListMessages(q);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) return {};
+      for (const MetadataRecord& r : page->records) refs.push_back(r.message_id_ref);
+      if (page->next_cursor.empty()) return refs;
+      q.cursor = page->next_cursor;
+    }
+  }
   // Two records expiring by the end of day 0 (the second at its end, as a rounded-down expiry
   // does), one on day 1, each a message of its own.
   void CommitThreeOverTwoDays(Vault& v) {
@@ -119,17 +131,9 @@ TEST_F(PartitionedRegionStoreTest, HistoryAndLookupSpanTheRegionFileAndEveryPart
   CommitThreeOverTwoDays(*v);
   EXPECT_EQ(CountInRegionFile("us"), 1);
   // Pages of two, newest first, across three files.
-  std::vector<std::string> refs;
   MessageQuery q;
   q.limit = 2;
-  while (true) {
-    auto page = v->ListMessages(q);
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
-    for (const MetadataRecord& r : page->records) refs.push_back(r.message_id_ref);
-    if (page->next_cursor.empty()) break;
-    q.cursor = page->next_cursor;
-  }
-  EXPECT_EQ(refs, (std::vector<std::string>{"msg3", "msg2", "msg1", "msg0"}));
+  EXPECT_EQ(AllPages(*v, q), (std::vector<std::string>{"msg3", "msg2", "msg1", "msg0"}));
   for (int n : {0, 1, 3}) {
     auto found = v->FindBySubject("sender" + std::to_string(n) + "@example.org");
     ASSERT_TRUE(found.ok()) << found.status().ToString();
@@ -166,20 +170,13 @@ TEST_F(PartitionedRegionStoreTest, HistoryPagesAreExactWhenArrivalsInterleaveAcr
     q.limit = 7;
     if (filter == 1) q.route = "sales";
     if (filter == 2) q.status = MessageStatus::kDelivered;
-    std::vector<std::string> expected, got;
+    std::vector<std::string> expected;
     for (const Kept& k : all) {
       if (filter == 1 && k.route != "sales") continue;
       if (filter == 2 && k.code != 250) continue;
       expected.push_back(k.ref);
     }
-    while (true) {
-      auto page = v->ListMessages(q);
-      ASSERT_TRUE(page.ok()) << page.status().ToString();
-      for (const MetadataRecord& r : page->records) got.push_back(r.message_id_ref);
-      if (page->next_cursor.empty()) break;
-      q.cursor = page->next_cursor;
-    }
-    EXPECT_EQ(got, expected) << "filter " << filter;
+    EXPECT_EQ(AllPages(*v, q), expected) << "filter " << filter;
   }
 }
 
