@@ -398,9 +398,9 @@ void BindHistory(Stmt& s, const MessageQuery& query, const std::optional<CursorP
 StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::List(
     const MessageQuery& query, const std::optional<CursorPosition>& after, size_t limit) {
   std::lock_guard lock(read_mu_);
-  MR_ASSIGN_OR_RETURN(Stmt * s, reader_->Cached(std::string("SELECT ") + kColumns +
-                                                " FROM records" +
-                                                HistoryClause(query, after.has_value())));
+  MR_ASSIGN_OR_RETURN(Stmt * s,
+                      reader_->Cached(std::string("SELECT ") + kColumns + " FROM records" +
+                                      HistoryClause(query, after.has_value())));
   BindHistory(*s, query, after, limit);
   StatusOr<std::vector<StoredRecord>> rows = ReadRows(*s);
   s->Reset();  // an error mid-way would leave it holding the read snapshot
