@@ -23,10 +23,6 @@ namespace {
 constexpr int kRowBits = 38;
 constexpr int64_t kRowMask = (int64_t{1} << kRowBits) - 1;
 
-// A partition no commit or read used for this long is closed at the end of a sweep (serve's
-// every 10 minutes by default): in steady state only the file being written stays open.
-constexpr auto kIdleBeforeClose = std::chrono::minutes(5);
-
 int64_t TagOf(const PartitionId& id) { return id.first_day * 32 + id.span_days; }
 
 void Add(SweepCounts& total, const SweepCounts& c) {
@@ -62,11 +58,13 @@ Status PartitionedRegionStore::KeyTableOfBase::BeginGroup(
 }
 
 PartitionedRegionStore::PartitionedRegionStore(std::string dir, std::string region, int span_days,
+                                               std::chrono::milliseconds idle_before_close,
                                                keyring::MasterKey root, WriteGuard& guard,
                                                std::unique_ptr<RecordStore> base)
     : dir_(std::move(dir)),
       region_(std::move(region)),
       span_days_(span_days),
+      idle_before_close_(idle_before_close),
       root_(std::move(root)),
       base_(std::move(base)),
       partition_guard_(guard, *base_) {}
@@ -77,8 +75,9 @@ PartitionedRegionStore::~PartitionedRegionStore() {
 }
 
 RecordStoreFactory PartitionedRegionStore::Factory(std::string data_dir, int span_days,
+                                                   std::chrono::milliseconds idle_before_close,
                                                    bool create_if_missing) {
-  return [data_dir = std::move(data_dir), span_days, create_if_missing](
+  return [data_dir = std::move(data_dir), span_days, idle_before_close, create_if_missing](
              const std::string& region, const keyring::MasterKey& master,
              WriteGuard& guard) -> StatusOr<std::unique_ptr<RecordStore>> {
     if (span_days < 0 || span_days > kMaxPartitionSpanDays) {
@@ -92,7 +91,7 @@ RecordStoreFactory PartitionedRegionStore::Factory(std::string data_dir, int spa
     MR_ASSIGN_OR_RETURN(keyring::MasterKey root, PartitionRoot(master, region));
     std::unique_ptr<PartitionedRegionStore> store(
         new PartitionedRegionStore(data_dir + "/" + PartitionDirName(region), region, span_days,
-                                   std::move(root), guard, std::move(base)));
+                                   idle_before_close, std::move(root), guard, std::move(base)));
     MR_RETURN_IF_ERROR(store->FindExisting());
     return std::unique_ptr<RecordStore>(std::move(store));
   };
@@ -404,7 +403,7 @@ StatusOr<int64_t> PartitionedRegionStore::Drop(const PartitionId& id) {
 }
 
 void PartitionedRegionStore::CloseIdle() {
-  const Clock::time_point cutoff = Clock::now() - kIdleBeforeClose;
+  const Clock::time_point cutoff = Clock::now() - idle_before_close_;
   std::vector<PartitionPtr> closing;  // closed when it goes: outside mu_, which commits take
   {
     std::lock_guard lock(mu_);

@@ -28,7 +28,10 @@ class PartitionedRegionStore : public RecordStore {
   // The factory Vault::Open uses: the region file as SqlcipherRegionStore::Factory opens it, plus
   // every partition in vault-<region>.d/. New records go to partitions of `span_days` days;
   // with 0 they go to the region file (the partitions already there are still read and swept).
-  static RecordStoreFactory Factory(std::string data_dir, int span_days, bool create_if_missing);
+  // A sweep ends by closing the partitions no commit or read has used for `idle_before_close`.
+  static RecordStoreFactory Factory(std::string data_dir, int span_days,
+                                    std::chrono::milliseconds idle_before_close,
+                                    bool create_if_missing);
   ~PartitionedRegionStore() override;
 
   std::string Describe() const override;
@@ -75,8 +78,8 @@ class PartitionedRegionStore : public RecordStore {
   };
 
   PartitionedRegionStore(std::string dir, std::string region, int span_days,
-                         keyring::MasterKey root, WriteGuard& guard,
-                         std::unique_ptr<RecordStore> base);
+                         std::chrono::milliseconds idle_before_close, keyring::MasterKey root,
+                         WriteGuard& guard, std::unique_ptr<RecordStore> base);
   std::string PathOf(const PartitionId& id) const;
   // Opens the file of `id`; kNotFound when it is not there (and `create` is false).
   StatusOr<PartitionPtr> OpenPartition(const PartitionId& id, bool create);
@@ -100,12 +103,13 @@ class PartitionedRegionStore : public RecordStore {
   // its record count; kNotFound if another process removed it. Any other error (kUnavailable:
   // another process holds the file) leaves it back in the set, closed.
   StatusOr<int64_t> Drop(const PartitionId& id);
-  // Closes every open partition no commit or read has used for kIdleBeforeClose.
+  // Closes every open partition no commit or read has used for idle_before_close_.
   void CloseIdle();
 
   const std::string dir_;  // vault-<region>.d
   const std::string region_;
   const int span_days_;
+  const std::chrono::milliseconds idle_before_close_;
   const keyring::MasterKey root_;  // derives the partitions' page keys only
   std::unique_ptr<RecordStore> base_;
   KeyTableOfBase partition_guard_;

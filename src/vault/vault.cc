@@ -98,9 +98,9 @@ Vault::RegionSlot::~RegionSlot() {
 Vault::~Vault() = default;
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options) {
-  return Open(options,
-              PartitionedRegionStore::Factory(options.data_dir, options.partition_span_days,
-                                              options.create_if_missing));
+  return Open(options, PartitionedRegionStore::Factory(
+                           options.data_dir, options.partition_span_days,
+                           options.partition_idle_close, options.create_if_missing));
 }
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(const VaultOptions& options,

@@ -12,6 +12,7 @@
 // are noticed through the key generation, see docs/keys.md).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,10 @@ struct VaultOptions {
   // New records go to expiry partitions of this many days (1..31), which the sweep removes as
   // whole files; 0: to the region file (docs/retention.md "Expiry partitions").
   int partition_span_days = 0;
+  // A partition that nothing but sweeps has used for this long is closed at the end of a sweep
+  // (serve's run every 10 minutes by default): in steady state only the files being written
+  // stay open.
+  std::chrono::milliseconds partition_idle_close = std::chrono::minutes(5);
 };
 
 // Returns the file name of a region's vault ("vault-eu.db").

@@ -463,6 +463,29 @@ TEST_F(PartitionedRegionStoreTest, PartitionsOpenWhenUsedAndASweepClosesThoseOnl
   EXPECT_EQ(All(*v).size(), 2u);
 }
 
+// With the default idle time the test above shows recent use keeping files open; with none, a
+// sweep closes every file it finds idle, the one just written to included.
+TEST_F(PartitionedRegionStoreTest, ASweepClosesWhatReadsAndCommitsLeftIdleLongEnough) {
+  {
+    auto v = MustOpenPartitioned();
+    CommitThreeOverTwoDays(*v);
+  }
+  const std::string day0 = PartitionPath("us", kDay0), day1 = PartitionPath("us", kDay0 + kDay);
+  VaultOptions o = PartitionedOptions();
+  o.partition_idle_close = std::chrono::milliseconds(0);
+  auto opened = Vault::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Vault& v = **opened;
+  EXPECT_EQ(All(v).size(), 3u);  // opens both
+  ASSERT_TRUE(v.Commit({UsRecord(4, kDay0 - 29 * kDay, kDay0 + kDay + 7)}).ok());
+  EXPECT_GT(OpenDescriptorsOn(day0), 0);
+  EXPECT_GT(OpenDescriptorsOn(day1), 0);
+  EXPECT_EQ(MustSweep(v, kDay0 - kDay).records_deleted, 0);
+  EXPECT_EQ(OpenDescriptorsOn(day0), 0);
+  EXPECT_EQ(OpenDescriptorsOn(day1), 0);
+  EXPECT_EQ(All(v).size(), 4u);  // and open again when next used
+}
+
 TEST_F(PartitionedRegionStoreTest, APartitionAnotherProcessRemovedIsForgotten) {
   {
     auto v = MustOpenPartitioned();
