@@ -359,7 +359,7 @@ StatusOr<std::vector<StoredRecord>> SqlcipherRegionStore::ReadRows(Stmt& stmt) {
 namespace {
 
 // The WHERE, ORDER BY and LIMIT of a history query (after SELECT ... FROM records), and its
-// bindings: at most 16 shapes, each kept prepared (Db::Cached).
+// bindings: 16 shapes at most, each kept prepared (Db::Cached) for List and for Newest.
 std::string HistoryClause(const MessageQuery& query, bool has_after) {
   std::string sql = " WHERE 1";
   if (query.route) sql += " AND route = ?1";
