@@ -143,7 +143,7 @@ TEST_F(PartitionedRegionStoreTest, HistoryAndLookupSpanTheRegionFileAndEveryPart
 }
 
 // History reads rows only from the files that hold the page (by each file's newest match); the
-// pages must still be those of one file, whatever the filters and however arrivals interleave.
+// pages must be those one file would give, whatever the filters and however arrivals interleave.
 TEST_F(PartitionedRegionStoreTest, HistoryPagesAreExactWhenArrivalsInterleaveAcrossFiles) {
   auto v = MustOpenPartitioned();
   struct Kept {
