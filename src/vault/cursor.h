@@ -15,6 +15,14 @@ struct CursorPosition {
   std::string id;
 };
 
+// History order, newest first by (received_at_ms, id): true when `a` comes before `b`. For
+// records and positions alike (anything with those two members).
+template <typename A, typename B>
+bool NewerInHistory(const A& a, const B& b) {
+  if (a.received_at_ms != b.received_at_ms) return a.received_at_ms > b.received_at_ms;
+  return a.id > b.id;
+}
+
 std::string EncodeCursor(const CursorPosition& position);
 // Returns the position in `cursor`; kInvalidArgument if it is not one EncodeCursor made.
 StatusOr<CursorPosition> DecodeCursor(std::string_view cursor);

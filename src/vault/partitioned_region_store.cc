@@ -35,14 +35,7 @@ void Add(SweepCounts& total, const SweepCounts& c) {
   total.max_batch_hold_us = std::max(total.max_batch_hold_us, c.max_batch_hold_us);
 }
 
-// History order: newest first by (received_at_ms, id). For records and for positions alike.
-template <typename A, typename B>
-bool Newer(const A& a, const B& b) {
-  if (a.received_at_ms != b.received_at_ms) return a.received_at_ms > b.received_at_ms;
-  return a.id > b.id;
-}
-
-bool NewerFirst(const StoredRecord& a, const StoredRecord& b) { return Newer(a, b); }
+bool NewerFirst(const StoredRecord& a, const StoredRecord& b) { return NewerInHistory(a, b); }
 
 }  // namespace
 
@@ -287,10 +280,10 @@ StatusOr<std::vector<StoredRecord>> PartitionedRegionStore::List(
     if (position) newest.emplace_back(std::move(*position), p->store.get());
   }
   std::sort(newest.begin(), newest.end(),
-            [](const auto& a, const auto& b) { return Newer(a.first, b.first); });
+            [](const auto& a, const auto& b) { return NewerInHistory(a.first, b.first); });
   std::sort(out.begin(), out.end(), NewerFirst);
   for (const auto& [position, store] : newest) {
-    if (out.size() >= limit && !Newer(position, out[limit - 1])) break;
+    if (out.size() >= limit && !NewerInHistory(position, out[limit - 1])) break;
     MR_ASSIGN_OR_RETURN(std::vector<StoredRecord> page, store->List(query, after, limit));
     for (StoredRecord& r : page) out.push_back(std::move(r));
     std::sort(out.begin(), out.end(), NewerFirst);

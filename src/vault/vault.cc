@@ -77,10 +77,7 @@ Status EnsureDataDir(const std::string& dir, bool create) {
 
 bool NewerFirst(const std::pair<const RegionKeys*, StoredRecord>& a,
                 const std::pair<const RegionKeys*, StoredRecord>& b) {
-  if (a.second.received_at_ms != b.second.received_at_ms) {
-    return a.second.received_at_ms > b.second.received_at_ms;
-  }
-  return a.second.id > b.second.id;
+  return NewerInHistory(a.second, b.second);
 }
 
 }  // namespace
